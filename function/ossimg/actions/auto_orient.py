@@ -1,0 +1,11 @@
+"""auto-orient,<0|1>: whether EXIF orientation is applied.
+
+Like OSS, orientation is applied by default before the first action; `auto-orient,0`
+anywhere in the chain keeps the stored pixels. The pipeline reads the flag, so the
+action itself changes nothing at its position.
+"""
+
+from ..params import Int
+from .base import Action
+
+ACTION = Action(name="auto-orient", value=Int("auto-orient", 0, 1, default=1, ec="0040-00000215"))

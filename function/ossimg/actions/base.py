@@ -1,0 +1,42 @@
+"""What an action is: declared parameters plus pure functions over sizes, pixels and encoder options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from ..params import Param
+
+Size = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """Output settings the chain accumulates; the encoder reads them once at the end."""
+
+    format: str | None = None  # None: same as the source
+    quality_abs: int | None = None  # quality,Q_
+    quality_rel: int | None = None  # quality,q_
+    progressive: bool = False
+
+    def with_(self, **changes) -> "EncodeOptions":
+        return replace(self, **changes)
+
+
+def same_size(size: Size, args: dict, limits) -> Size:
+    return size
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    params: tuple[Param, ...] = ()  # key_value parameters: resize,w_100
+    value: Param | None = None  # value-only actions: rotate,90
+    missing_ec: str | None = None  # the action given without any parameter
+    bare_value_ec: str | None = None  # a key_value action given a bare value (quality,90)
+    check: Callable[[dict], None] | None = None  # rules across parameters
+    size: Callable[[Size, dict, object], Size] = same_size  # planning; raises on limits
+    draft: Callable[[Size, dict], Size] | None = None  # smallest decode that loses nothing
+    apply: Callable[..., object] | None = None  # (image, args, logical input size) -> image
+    encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
+    standalone: bool = False  # must be the only action in the chain (info)

@@ -1,0 +1,35 @@
+"""OSS-style errors: a code, an HTTP status, a message and, where OSS documents one, an EC."""
+
+from __future__ import annotations
+
+
+class OssError(Exception):
+    """An error the client caused or can act on; rendered as OSS's XML error body."""
+
+    def __init__(self, code: str, message: str, status: int = 400, ec: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.ec = ec
+
+
+def invalid_value(name: str, value: str, ec: str | None) -> OssError:
+    # OSS's wording for every parameter-validation failure.
+    return OssError("InvalidArgument", f"The value: {value} of parameter: {name} is invalid.", 400, ec)
+
+
+def missing_argument(message: str, ec: str | None) -> OssError:
+    return OssError("MissingArgument", message, 400, ec)
+
+
+def too_large(message: str, ec: str | None = None) -> OssError:
+    return OssError("ImageTooLarge", message, 400, ec)
+
+
+def unsupported_format() -> OssError:
+    return OssError("BadRequest", "This image format is not supported.", 400, "0040-00000005")
+
+
+def no_such_key() -> OssError:
+    return OssError("NoSuchKey", "The specified key does not exist.", 404, "0040-00000024")

@@ -1,0 +1,88 @@
+"""The pipeline: source bytes + parsed chain -> output bytes. Pure; no AWS, no HTTP.
+
+Order: read the header; check source limits; walk the chain over sizes alone, so every
+limit is checked before a pixel is decoded; decode (JPEG draft when shrinking); apply
+EXIF orientation unless auto-orient,0; apply the actions left to right; encode once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image
+
+from .actions import info
+from .actions.geometry import round_half_up
+from .codecs import CONTENT_TYPES, Probe, decode, encode, estimate_jpeg_quality, probe
+from .grammar import Chain
+from .limits import Limits
+
+DEFAULT_QUALITY = {"jpg": 85, "webp": 80, "avif": 60, "heic": 60}
+DRAFT_MARGIN = 2  # decode at least twice the first resize's size, so the final filter has room
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    content_type: str
+
+
+def render(data: bytes, chain: Chain, limits: Limits) -> Rendered:
+    Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
+    source = probe(data)
+    limits.check_source(source.format, source.size, source.frames, len(data))
+    if chain.standalone:
+        return Rendered(info.describe(source.image, source.format, len(data), source.frames), "application/json")
+
+    opts = chain.encode_options()
+    fmt = output_format(opts.format, source.format)
+    orient = chain.auto_orient and source.orientation != 1
+    sizes = plan(source, chain, orient, limits)
+    limits.check_output(fmt, sizes[-1])
+
+    image = decode(source, draft_size(source, chain, orient), orient)
+    for call, size in zip(chain.calls, sizes):
+        if call.action.apply:
+            image = call.action.apply(image, call.args, size)
+    quality = output_quality(opts, fmt, estimate_jpeg_quality(source.image))
+    body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
+    return Rendered(body, CONTENT_TYPES[fmt])
+
+
+def plan(source: Probe, chain: Chain, orient: bool, limits: Limits) -> list[tuple[int, int]]:
+    """The logical size entering each action, then the final size."""
+    if orient:
+        limits.check_rotation(source.size)
+    sizes = [source.upright_size(orient)]
+    for call in chain.calls:
+        sizes.append(call.action.size(sizes[-1], call.args, limits))
+    return sizes
+
+
+def draft_size(source: Probe, chain: Chain, orient: bool) -> tuple[int, int] | None:
+    first = chain.calls[0]
+    if first.action.draft is None:
+        return None
+    w, h = first.action.draft(source.upright_size(orient), first.args)
+    if orient and source.transposed:
+        w, h = h, w
+    return w * DRAFT_MARGIN, h * DRAFT_MARGIN
+
+
+def output_format(requested: str | None, source_format: str) -> str:
+    if requested is None or (requested == "gif" and source_format != "gif"):
+        return source_format  # OSS: format,gif keeps a non-GIF source's format
+    return requested
+
+
+def output_quality(opts, fmt: str, source_quality: int | None) -> int:
+    ceiling = source_quality or 100
+    if opts.quality_abs:
+        return min(opts.quality_abs, ceiling)
+    if opts.quality_rel:
+        if fmt == "jpg":
+            return max(1, round_half_up(ceiling * opts.quality_rel, 100))
+        return min(opts.quality_rel, ceiling)  # for WebP, q behaves like Q
+    if source_quality and fmt in ("jpg", "webp"):
+        return source_quality
+    return DEFAULT_QUALITY.get(fmt, 85)
