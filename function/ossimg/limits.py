@@ -33,12 +33,15 @@ class Limits:
                 values[f.name] = int(raw)
         return cls(**values)
 
-    def check_source(self, fmt: str, size: tuple[int, int], frames: int, nbytes: int) -> None:
+    def check_bytes(self, nbytes: int) -> None:
         if nbytes > self.max_source_bytes:
             raise too_large(
                 f"The source image is {nbytes} bytes; the limit is {self.max_source_bytes} bytes.",
                 "0040-00000001",
             )
+
+    def check_source(self, fmt: str, size: tuple[int, int], frames: int, nbytes: int) -> None:
+        self.check_bytes(nbytes)
         side, ec = SOURCE_SIDE_CAPS.get(fmt, (self.max_source_side, SOURCE_SIDE_EC.get(fmt, "0040-00000009")))
         side = min(side, self.max_source_side)
         w, h = size

@@ -1,0 +1,36 @@
+# Two commands do all set-up: `make run` and `make test` create .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requirements.txt | cksum | cut -d' ' -f1)
+export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
+SAM_VENV := .venv-sam
+
+.PHONY: run test invoke lint clean
+
+$(STAMP): requirements-dev.txt layers/imaging/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)  ## local server on http://127.0.0.1:3000 with an embedded, seeded S3
+	$(PY) -m devtools.server
+
+test: $(STAMP)  ## the whole test suite
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+invoke: $(STAMP)  ## make invoke EVENT=events/rest-resize.json
+	@test -n "$(EVENT)" || (echo "usage: make invoke EVENT=events/<file>.json" && exit 2)
+	$(PY) -m devtools.invoke $(EVENT)
+
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
+
+lint: $(SAM_VENV)/bin/sam  ## cfn-lint and sam validate --lint on template.yaml
+	$(SAM_VENV)/bin/cfn-lint --non-zero-exit-code error template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache

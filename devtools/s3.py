@@ -1,0 +1,34 @@
+"""The embedded S3 for local runs: moto's server on loopback, seeded with the samples."""
+
+from __future__ import annotations
+
+import os
+
+from . import samples
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def start_embedded_s3():
+    """Start moto's server on 127.0.0.1 (a free port), point boto3 at it, seed the sample bucket."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    for name, value in FAKE_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{host}:{port}"
+    os.environ.setdefault("SOURCE_BUCKET", samples.BUCKET)
+    samples.seed(boto3.client("s3"), os.environ["SOURCE_BUCKET"])
+    return server

@@ -1,0 +1,99 @@
+"""`make run`: a local HTTP server that turns each request into an API Gateway REST event for app.handler.
+
+By default it starts an embedded S3 (moto's server on loopback) seeded with the samples;
+with AWS_ENDPOINT_URL_S3 set it uses that endpoint and SOURCE_BUCKET instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import urlsplit
+
+from .events import FakeContext, rest_event
+from .s3 import start_embedded_s3
+
+LAMBDA_PAYLOAD_LIMIT = 6_291_556
+EXAMPLES = (
+    "example.jpg?x-oss-process=image/resize,w_100",
+    "f.jpg?x-oss-process=image/info",
+    "f.jpg?x-oss-process=image/resize,w_200",
+    "example.jpg?x-oss-process=image/crop,w_200,h_200,g_center/rotate,90",
+    "example.jpg?x-oss-process=image/resize,m_pad,w_300,h_300,color_FF0000/format,png",
+    "transparent.png?x-oss-process=image/format,jpg/interlace,1",
+    "example.heic?x-oss-process=image/resize,l_200/format,webp",
+)
+
+
+def to_http(result: dict) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A Lambda proxy response as status, headers and body bytes (what API Gateway would send)."""
+    if len(json.dumps(result)) > LAMBDA_PAYLOAD_LIMIT:
+        body = b"Lambda would fail this response: it exceeds the 6 MB payload limit.\n"
+        return 502, [("Content-Type", "text/plain")], body
+    headers = [(k, v) for k, vs in (result.get("multiValueHeaders") or {}).items() for v in vs]
+    headers += list((result.get("headers") or {}).items())
+    raw = result.get("body") or ""
+    body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    return result["statusCode"], headers, body
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "oss-image-local"
+
+    def _serve(self) -> None:
+        import app  # imported by main() first; here only to reach the handler
+
+        url = urlsplit(self.path)
+        event = rest_event(self.command, url.path, url.query, dict(self.headers.items()))
+        try:
+            status, headers, body = to_http(app.handler(event, FakeContext()))
+        except Exception:  # what API Gateway answers when the function crashes
+            self.log_error("the handler raised:\n%s", traceback.format_exc())
+            status, headers, body = 502, [("Content-Type", "text/plain")], b"Internal server error\n"
+
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        length = next((v for k, v in headers if k.lower() == "content-length"), str(len(body)))
+        self.send_header("Content-Length", length)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write(f"{self.address_string()} {fmt % args}\n")
+
+
+def main() -> None:
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "3000"))
+    s3 = None
+    if not os.environ.get("AWS_ENDPOINT_URL_S3"):
+        s3 = start_embedded_s3()
+        print(f"Embedded S3 at {os.environ['AWS_ENDPOINT_URL_S3']}, bucket {os.environ['SOURCE_BUCKET']}")
+    elif not os.environ.get("SOURCE_BUCKET"):
+        sys.exit("AWS_ENDPOINT_URL_S3 is set: set SOURCE_BUCKET too.")
+    import app  # noqa: F401  (fail at start, not on the first request)
+
+    httpd = HTTPServer((host, port), Handler)  # one request at a time, like one Lambda container
+    print(f"Serving on http://{host}:{port}/ ; try:")
+    for example in EXAMPLES:
+        print(f"  curl -o out.bin 'http://{host}:{port}/{example}'")
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+        if s3:
+            s3.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Request decoding: an API Gateway REST (v1), HTTP API (v2) or Function URL event -> ImageRequest.
+
+REST and Function URL paths arrive still percent-encoded and are decoded once here (`+`
+stays `+`); HTTP API paths arrive decoded. x-oss-process comes from the query string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote
+
+from .errors import OssError
+
+PROCESS_PARAM = "x-oss-process"
+MAX_KEY_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    method: str
+    key: str
+    process: str | None
+    headers: dict = field(default_factory=dict)  # lower-case names
+    request_id: str = ""
+
+    @property
+    def is_head(self) -> bool:
+        return self.method == "HEAD"
+
+
+def from_event(event: dict) -> ImageRequest:
+    if event.get("version") == "2.0":
+        method, key, process = _v2(event)
+    else:
+        method = event.get("httpMethod", "GET")
+        key = unquote(event.get("path") or "/")[1:]
+        process = (event.get("queryStringParameters") or {}).get(PROCESS_PARAM)
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    request_id = (event.get("requestContext") or {}).get("requestId", "")
+    return ImageRequest(method.upper(), key, process or None, headers, request_id)
+
+
+def _v2(event: dict) -> tuple[str, str, str | None]:
+    context = event.get("requestContext") or {}
+    method = (context.get("http") or {}).get("method", "GET")
+    path = event.get("rawPath") or "/"
+    if ".lambda-url." in context.get("domainName", ""):
+        path = unquote(path)  # Function URLs keep the path encoded
+    else:
+        stage = context.get("stage", "$default")
+        if stage != "$default" and path.startswith(f"/{stage}/"):
+            path = path[len(stage) + 1 :]
+    query = dict(parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True))
+    return method, path[1:], query.get(PROCESS_PARAM)
+
+
+def validate_key(key: str) -> None:
+    if not key:
+        raise OssError("InvalidArgument", "No object key is given in the path.", 400)
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise OssError("KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes.", 400)

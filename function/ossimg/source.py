@@ -1,0 +1,77 @@
+"""The S3 source: GetObject, with the size known from the headers before the body is read.
+
+boto3 honours AWS_ENDPOINT_URL_S3, so S3-compatible stores (and moto's server) work unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from .errors import OssError, no_such_key
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+_BUSY = {"SlowDown", "ServiceUnavailable", "503", "InternalError", "500", "RequestTimeout"}
+
+
+@dataclass
+class SourceObject:
+    etag: str
+    last_modified: datetime
+    size: int
+    content_type: str
+    cache_control: str | None
+    _body: object
+
+    def read(self) -> bytes:
+        return self._body.read()
+
+    def close(self) -> None:
+        self._body.close()
+
+
+@functools.cache
+def s3_client():
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+class S3Source:
+    def __init__(self, bucket: str, client=None):
+        self.bucket = bucket
+        self._client = client
+
+    @property
+    def client(self):
+        return self._client or s3_client()
+
+    def open(self, key: str) -> SourceObject:
+        from botocore.exceptions import ClientError
+
+        try:
+            r = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
+        return SourceObject(
+            etag=r["ETag"],
+            last_modified=r["LastModified"],
+            size=r["ContentLength"],
+            content_type=r.get("ContentType") or "application/octet-stream",
+            cache_control=r.get("CacheControl"),
+            _body=r["Body"],
+        )
+
+
+def _mapped(code: str) -> Exception:
+    if code in _MISSING:
+        return no_such_key()
+    if code in ("AccessDenied", "403"):
+        return OssError("AccessDenied", "Access to the source object is denied.", 403)
+    if code == "NoSuchBucket":
+        return OssError("NoSuchBucket", "The source bucket does not exist.", 404)
+    if code in _BUSY:
+        return OssError("ServiceUnavailable", "The source store is busy; try again.", 503)
+    return RuntimeError(f"S3 GetObject failed with {code}")
