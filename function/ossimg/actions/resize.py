@@ -19,6 +19,15 @@ MODES = ("lfit", "mfit", "fill", "pad", "fixed")
 
 def geometry(size: Size, a: dict) -> tuple[Size, Size]:
     """(size the pixels are resampled to, final size after fill's crop or pad's canvas)."""
+    scaled, final = requested(size, a)
+    by_percent = not any(a.get(k) for k in "whls")  # p enlarges without limit_0 (OSS: p_120)
+    if a["limit"] and not by_percent and (scaled[0] > size[0] or scaled[1] > size[1]):
+        return size, size  # limit_1: never enlarge; keep the source resolution
+    return scaled, final
+
+
+def requested(size: Size, a: dict) -> tuple[Size, Size]:
+    """What the parameters ask for, before limit_1 is applied."""
     W, H = size
     w, h, l, s, p, m = a.get("w"), a.get("h"), a.get("l"), a.get("s"), a.get("p"), a["m"]
     if w or h:
@@ -27,7 +36,8 @@ def geometry(size: Size, a: dict) -> tuple[Size, Size]:
         elif m in ("pad", "fill"):
             box = (w or h, w or h)  # one side given: a square box
         else:
-            return _limited(size, _follow_ratio(size, w, h), a)
+            scaled = _follow_ratio(size, w, h)
+            return scaled, scaled
     elif l or s:
         if not (l and s):  # one named side; m is ignored
             longer_is_w = W >= H
@@ -35,7 +45,8 @@ def geometry(size: Size, a: dict) -> tuple[Size, Size]:
                 w, h = (l, None) if longer_is_w else (None, l)
             else:
                 w, h = (None, s) if longer_is_w else (s, None)
-            return _limited(size, _follow_ratio(size, w, h), a)
+            scaled = _follow_ratio(size, w, h)
+            return scaled, scaled
         box = (l, s) if W >= H else (s, l)
     else:
         scaled = (scale_side(W, p, 100), scale_side(H, p, 100))
@@ -48,21 +59,12 @@ def geometry(size: Size, a: dict) -> tuple[Size, Size]:
         scaled = (bw, scale_side(H, bw, W))
     else:
         scaled = (scale_side(W, bh, H), bh)
-    final = box if m in ("fill", "pad") else scaled
-    if a["limit"] and (scaled[0] > W or scaled[1] > H):
-        return size, size
-    return scaled, final
+    return scaled, box if m in ("fill", "pad") else scaled
 
 
 def _follow_ratio(size: Size, w: int | None, h: int | None) -> Size:
     W, H = size
     return (w, scale_side(H, w, W)) if w else (scale_side(W, h, H), h)
-
-
-def _limited(size: Size, scaled: Size, a: dict) -> tuple[Size, Size]:
-    if a["limit"] and (scaled[0] > size[0] or scaled[1] > size[1]):
-        return size, size
-    return scaled, scaled
 
 
 def check(a: dict) -> None:
@@ -71,7 +73,7 @@ def check(a: dict) -> None:
 
 
 def size(size: Size, a: dict, limits) -> Size:
-    scaled, final = geometry(size, a)
+    scaled, final = geometry(size, a)  # after limit_1: OSS keeps 900x7321 for w_1600 (R31)
     limits.check_resize(scaled)
     limits.check_resize(final)
     return final

@@ -1,0 +1,104 @@
+"""Shared fixtures: one moto S3 for the session, seeded exactly as `make run` seeds its bucket."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from devtools import samples
+from devtools.events import FakeContext, rest_event
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+BUCKET = "test-source"
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    SOURCE_BUCKET=BUCKET,
+    POWERTOOLS_METRICS_DISABLED="true",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+)
+for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+    os.environ.pop(name, None)  # an endpoint would bypass moto
+
+
+@pytest.fixture(scope="session")
+def s3():
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("s3")
+        samples.seed(client, BUCKET)
+        yield client
+
+
+@pytest.fixture(scope="session")
+def objects(s3):
+    return samples.all_samples()
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    body: bytes
+
+    @property
+    def image(self) -> Image.Image:
+        return Image.open(io.BytesIO(self.body))
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+def to_reply(result: dict) -> Reply:
+    headers = dict(result.get("headers") or {})
+    headers.update({k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items()})
+    raw = result.get("body") or ""
+    body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    return Reply(result["statusCode"], headers, body)
+
+
+@pytest.fixture
+def get(s3):
+    """GET (or HEAD) a raw path and query through app.handler as an API Gateway REST event."""
+    import app
+
+    def call(path: str, query: str = "", headers: dict | None = None, method: str = "GET") -> Reply:
+        return to_reply(app.handler(rest_event(method, path, query, headers), FakeContext()))
+
+    return call
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def open_image(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def run(data: bytes, process: str, limits=None):
+    """The pure pipeline, as the handler runs it: returns (decoded output image, Rendered)."""
+    from ossimg.grammar import parse
+    from ossimg.limits import Limits
+    from ossimg.pipeline import render
+
+    rendered = render(data, parse(process), limits or Limits())
+    return open_image(rendered.body), rendered
