@@ -1,0 +1,91 @@
+"""template.yaml: the properties the product relies on, which cfn-lint does not check."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TaggedLoader(yaml.SafeLoader):
+    pass
+
+
+TaggedLoader.add_multi_constructor("!", lambda loader, tag, node: {tag: _plain(loader, node)})
+
+
+def _plain(loader, node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
+@pytest.fixture(scope="module")
+def template():
+    return yaml.load((ROOT / "template.yaml").read_text(), Loader=TaggedLoader)
+
+
+def resources(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_function_runtime_architecture_and_timeout(template):
+    glob = template["Globals"]["Function"]
+    assert glob["Runtime"] == "python3.12" and glob["Architectures"] == ["arm64"]
+    assert glob["Timeout"] <= 28  # API Gateway gives up at 29 s
+    assert 1024 <= glob["MemorySize"] <= 10240
+    fn = template["Resources"]["ImageFunction"]["Properties"]
+    assert fn["Handler"] == "app.handler" and fn["CodeUri"] == "function/"
+    assert fn["Environment"]["Variables"]["SOURCE_BUCKET"] == {"Ref": "SourceBucketName"}
+
+
+def test_layer_matches_the_function(template):
+    layer = template["Resources"]["ImagingLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    makefile = (ROOT / "layers/imaging/Makefile").read_text()
+    assert "manylinux_2_28_aarch64" in makefile and "manylinux2014_aarch64" in makefile
+    assert "--python-version 3.12" in makefile and "--only-binary=:all:" in makefile
+
+
+def test_layer_requirements_are_exact_pins():
+    lines = [l for l in (ROOT / "layers/imaging/requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
+    assert lines and all("==" in l for l in lines)
+    assert not (ROOT / "function/requirements.txt").exists()  # SAM would bundle the deps twice
+
+
+def test_rest_api_is_regional_binary_with_get_and_head(template):
+    api = template["Resources"]["ImageApi"]["Properties"]
+    assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
+    assert api["BinaryMediaTypes"] == ["*/*"]
+    assert "Cors" not in api  # */* breaks API Gateway's own CORS preflight
+    events = template["Resources"]["ImageFunction"]["Properties"]["Events"].values()
+    routes = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in events if e["Type"] == "Api"}
+    assert routes == {("/{proxy+}", "GET"), ("/{proxy+}", "HEAD")}
+
+
+def test_s3_access_is_read_only_on_the_source_bucket(template):
+    policies = template["Resources"]["ImageFunction"]["Properties"]["Policies"]
+    assert policies == [{"S3ReadPolicy": {"BucketName": {"Ref": "SourceBucketName"}}}]
+
+
+def test_cdn_cache_key_is_the_process_string_only(template):
+    (policy,) = resources(template, "AWS::CloudFront::CachePolicy").values()
+    params = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert params["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["x-oss-process"]}
+    assert params["CookiesConfig"] == {"CookieBehavior": "none"} and params["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert not params["EnableAcceptEncodingGzip"] and not params["EnableAcceptEncodingBrotli"]
+    (dist,) = resources(template, "AWS::CloudFront::Distribution").values()
+    behaviour = dist["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"] and behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+
+
+def test_cfn_lint_passes():
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--non-zero-exit-code", "error", str(ROOT / "template.yaml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
