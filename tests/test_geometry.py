@@ -126,6 +126,16 @@ def test_every_exif_orientation_is_shown_upright(shape, orientation):
     assert 0x0112 not in image.getexif()
 
 
+@pytest.mark.parametrize("fmt", ["WEBP", "PNG", "TIFF", "AVIF"])
+def test_orientation_is_applied_once_in_every_format_that_carries_it(fmt):
+    stored = Image.open(io.BytesIO(sample("exif-orientation/Landscape_6.jpg")))
+    data = encoded(stored, fmt, exif=stored.getexif().tobytes(), **({"quality": 95} if fmt == "AVIF" else {}))
+    upright = Image.open(io.BytesIO(sample("exif-orientation/Landscape_1.jpg"))).convert("RGB")
+    image, _ = run(data, "image/resize,w_300/format,png")
+    assert image.size == (300, 200)
+    assert _close(image.convert("RGB"), upright.resize(image.size, Image.Resampling.LANCZOS), 8.0)
+
+
 def test_f_jpg_is_oriented_before_the_first_action():  # §10.7
     image, _ = run(sample("f.jpg"), "image/resize,w_100")
     assert image.size == (100, 127)

@@ -99,3 +99,18 @@ def test_invalid_value_message_uses_oss_wording():
 @pytest.mark.parametrize("process", ["image/rotate", "image/auto-orient", "image/info,foo", "image/resize,w_10/"])
 def test_lenient_forms(process):
     parse(process)  # defaults fill bare value actions; trailing slashes and stray items are ignored
+
+
+@pytest.mark.parametrize(
+    "process",
+    [
+        "image/resize,w_1", "image/resize,w_16384", "image/resize,h_16384", "image/resize,l_1", "image/resize,s_16384",
+        "image/resize,p_1", "image/resize,p_1000", "image/resize,limit_0,w_1", "image/resize,w_1,color_ff00aa",
+        "image/resize,m_lfit,w_1", "image/resize,m_mfit,w_1", "image/resize,m_fill,w_1", "image/resize,m_pad,w_1",
+        "image/resize,m_fixed,w_1", "image/rotate,0", "image/rotate,360", "image/quality,q_1", "image/quality,q_100",
+        "image/quality,Q_1", "image/quality,Q_100", "image/crop,w_0,h_0,x_0,y_0", "image/auto-orient,0",
+        "image/auto-orient,1", "image/interlace,0", "image/interlace,1", "image/format,jpeg", "image/format,avif",
+    ],
+)
+def test_range_edges_are_accepted(process):
+    parse(process)

@@ -71,8 +71,8 @@ def probe(data: bytes) -> Probe:
 
 
 def _orientation(image: Image.Image) -> int:
-    if image.format == "HEIF":
-        return 1  # pillow-heif already applies the container's rotation
+    if image.format in ("HEIF", "TIFF"):
+        return 1  # their decoders orient the pixels themselves (libheif's irot/imir, Pillow's TIFF)
     try:
         value = image.getexif().get(0x0112, 1)
     except Exception:  # unreadable EXIF: treat as upright
