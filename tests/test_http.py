@@ -88,7 +88,11 @@ def test_if_modified_since_applies_only_without_if_none_match(get):
 
 
 def test_cache_control_is_configurable_and_errors_get_a_short_one(get, monkeypatch):
+    import app
+    from ossimg.service import Settings
+
     monkeypatch.setenv("CACHE_CONTROL", "public, max-age=31536000, immutable")
+    monkeypatch.setattr(app, "SETTINGS", Settings.from_env())  # read once per container, at init
     assert get("/example.jpg", "x-oss-process=image/resize,w_10").headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert get("/example.jpg", "x-oss-process=image/resize,w_0").headers["Cache-Control"] == "public, max-age=60"
 
@@ -153,6 +157,12 @@ def test_a_response_over_the_lambda_payload_limit_is_a_clear_400(get):
     assert reply.status == 400 and fields["Code"] == "ImageTooLarge"
     assert "Lambda response" in fields["Message"]
     assert "max-age" in reply.headers["Cache-Control"]  # cacheable: the same request fails the same way
+
+
+def test_the_handler_catches_what_the_payload_check_missed(get, monkeypatch):
+    monkeypatch.setattr("ossimg.service.check_payload", lambda nbytes: None)
+    reply = get("/example.jpg", "x-oss-process=image/resize,m_fixed,w_1500,h_1500,limit_0/format,bmp")
+    assert reply.status == 400 and xml_error(reply)["Code"] == "ImageTooLarge"
 
 
 def test_other_methods_are_refused(get):
