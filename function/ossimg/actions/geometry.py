@@ -1,6 +1,12 @@
 """Integer helpers shared by the geometry actions."""
 
-GRID = ("nw", "north", "ne", "west", "center", "east", "sw", "south", "se")
+# Nine-grid cell -> (column, row), each 0 (left/top), 1 (middle) or 2 (right/bottom).
+CELLS = {
+    "nw": (0, 0), "north": (1, 0), "ne": (2, 0),
+    "west": (0, 1), "center": (1, 1), "east": (2, 1),
+    "sw": (0, 2), "south": (1, 2), "se": (2, 2),
+}
+GRID = tuple(CELLS)
 
 
 def round_half_up(num: int, den: int) -> int:
@@ -14,26 +20,7 @@ def scale_side(side: int, num: int, den: int) -> int:
 
 
 def grid_origin(g: str, outer: tuple[int, int], inner: tuple[int, int]) -> tuple[int, int]:
-    """Top-left of an `inner` box anchored at nine-grid cell `g` of `outer` (no margins)."""
+    """Top-left of an `inner` box anchored at nine-grid cell `g` of `outer`; odd leftovers round down."""
     (W, H), (w, h) = outer, inner
-    col = {"w": 0, "c": 1, "e": 2}[_column(g)]
-    row = {"n": 0, "c": 1, "s": 2}[_row(g)]
-    x = (0, (W - w) // 2, W - w)[col]
-    y = (0, (H - h) // 2, H - h)[row]
-    return x, y
-
-
-def _column(g: str) -> str:
-    if g in ("nw", "west", "sw"):
-        return "w"
-    if g in ("ne", "east", "se"):
-        return "e"
-    return "c"
-
-
-def _row(g: str) -> str:
-    if g in ("nw", "north", "ne"):
-        return "n"
-    if g in ("sw", "south", "se"):
-        return "s"
-    return "c"
+    col, row = CELLS[g]
+    return (0, (W - w) // 2, W - w)[col], (0, (H - h) // 2, H - h)[row]
