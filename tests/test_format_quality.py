@@ -141,3 +141,30 @@ def _mean_diff(a, b) -> float:
     from PIL import ImageChops, ImageStat
 
     return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
+
+
+def test_format_png_reports_png_in_info():  # F1
+    import json
+
+    _, rendered = run(sample("example.jpg"), "image/format,png")
+    _, described = run_info(rendered.body)
+    assert json.loads(described.body)["Format"] == {"value": "png"}
+
+
+@pytest.mark.parametrize("process", ["resize,w_100/quality,q_80", "resize,w_100/quality,Q_80"])  # F2, F3
+def test_resize_then_quality(process):
+    image, rendered = run(sample("example.jpg"), "image/" + process)
+    assert image.size == (100, 67) and rendered.content_type == "image/jpeg"
+
+
+def test_gif_resized_to_webp():  # F8
+    image, rendered = run(sample("example.gif"), "image/resize,w_200/format,webp")
+    assert image.format == "WEBP" and image.width == 200 and rendered.content_type == "image/webp"
+
+
+def run_info(data: bytes):
+    from ossimg.grammar import parse
+    from ossimg.limits import Limits
+    from ossimg.pipeline import render
+
+    return None, render(data, parse("image/info"), Limits())
