@@ -37,8 +37,9 @@ class Chain:
         return "image/" + "/".join(call.canonical for call in self.calls)
 
     @property
-    def standalone(self) -> bool:
-        return any(call.action.standalone for call in self.calls)
+    def standalone(self) -> Call | None:
+        """The describing action (info, average-hue), which is always alone in its chain."""
+        return next((call for call in self.calls if call.action.describe), None)
 
     @property
     def auto_orient(self) -> bool:
@@ -63,9 +64,9 @@ def parse(process: str) -> Chain:
     if not segments:
         raise missing_argument("No image action is given after image/.", "0040-00000212")
     calls = tuple(_parse_action(seg) for seg in segments)
-    if len(calls) > 1 and any(call.action.standalone for call in calls):
-        name = next(call.action.name for call in calls if call.action.standalone)
-        raise OssError("InvalidArgument", f"{name} cannot be combined with other actions.", 400)
+    alone = Chain(calls).standalone
+    if alone and len(calls) > 1:
+        raise OssError("InvalidArgument", f"{alone.action.name} cannot be combined with other actions.", 400)
     return Chain(calls)
 
 
@@ -107,4 +108,7 @@ def _key_value_args(action: Action, items: list[str]) -> dict:
             raw[key] = value  # the last of a repeated key wins
     args = {name: param.default for name, param in declared.items() if param.default is not None}
     args.update({key: parse_value(declared[key], value) for key, value in raw.items()})
+    for param in action.params:
+        if param.required and param.name not in args:
+            raise missing_argument(f"{action.name} needs the parameter {param.name}.", param.ec)
     return args

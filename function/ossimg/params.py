@@ -26,10 +26,11 @@ class Param:
     default: object = None
     ec: str | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # enum spellings mapped to a canonical value
+    required: bool = False
 
 
-def Int(name, lo=None, hi=None, default=None, ec=None) -> Param:
-    return Param(name, "int", lo, hi, default=default, ec=ec)
+def Int(name, lo=None, hi=None, default=None, ec=None, required=False) -> Param:
+    return Param(name, "int", lo, hi, default=default, ec=ec, required=required)
 
 
 def Enum(name, choices, default=None, ec=None, aliases=()) -> Param:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from .actions import info
 from .actions.geometry import round_half_up
 from .codecs import CONTENT_TYPES, Probe, decode, encode, estimate_jpeg_quality, probe
 from .grammar import Chain
@@ -32,7 +31,7 @@ def render(data: bytes, chain: Chain, limits: Limits) -> Rendered:
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
     if chain.standalone:
-        return Rendered(info.describe(source.image, source.format, len(data), source.frames), "application/json")
+        return Rendered(chain.standalone.action.describe(source, len(data)), "application/json")
 
     opts = chain.encode_options()
     fmt = output_format(opts.format, source.format)

@@ -1,11 +1,17 @@
 """The action registry: one module per action, looked up by its OSS name."""
 
-from . import auto_orient, crop, format, info, interlace, quality, resize, rotate
+from . import (
+    auto_orient, average_hue, blur, bright, circle, contrast, crop, format, indexcrop, info, interlace,
+    quality, resize, rotate, rounded_corners, sharpen,
+)
 from .base import Action, EncodeOptions
 
 REGISTRY: dict[str, Action] = {
     module.ACTION.name: module.ACTION
-    for module in (resize, crop, rotate, auto_orient, quality, format, interlace, info)
+    for module in (
+        resize, crop, rotate, auto_orient, quality, format, interlace, info,
+        circle, rounded_corners, indexcrop, blur, bright, contrast, sharpen, average_hue,
+    )
 }
 
 __all__ = ["REGISTRY", "Action", "EncodeOptions"]

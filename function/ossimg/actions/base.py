@@ -39,4 +39,4 @@ class Action:
     draft: Callable[[Size, dict], Size] | None = None  # smallest decode that loses nothing
     apply: Callable[..., object] | None = None  # (image, args, logical input size) -> image
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
-    standalone: bool = False  # must be the only action in the chain (info)
+    describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone

@@ -26,7 +26,8 @@ _GPS_REFS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 _MAX_ITEMS = 32  # longer arrays (strip offsets, tables) say nothing to a client
 
 
-def describe(image, fmt: str, nbytes: int, frames: int) -> bytes:
+def describe(source, nbytes: int) -> bytes:
+    image, fmt, frames = source.image, source.format, source.frames
     fields = {}
     if fmt != "png":  # OSS cannot read PNG EXIF
         fields.update(_exif_fields(image))
@@ -120,4 +121,4 @@ def _number(x: float) -> str:
     return str(int(x)) if x == int(x) else f"{x:g}"
 
 
-ACTION = Action(name="info", standalone=True)
+ACTION = Action(name="info", describe=describe)

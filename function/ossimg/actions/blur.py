@@ -1,0 +1,34 @@
+"""blur,r_<1..50>,s_<1..50>: Gaussian blur with standard deviation s, its kernel cut at radius r."""
+
+from PIL import Image, ImageFilter
+
+from ..errors import OssError
+from ..params import Enum, Int
+from .base import Action
+
+
+def sigma(a: dict) -> float:
+    # A kernel of radius r holds about two standard deviations; a larger s cannot spread further.
+    return min(a["s"], a["r"] / 2)
+
+
+def check(a: dict) -> None:
+    if "g" in a:
+        raise OssError("InvalidArgument", "blur on faces (g_face, g_faces) needs face detection, which is not offered.", 400)
+
+
+def apply(img: Image.Image, a: dict, size) -> Image.Image:
+    return img.filter(ImageFilter.GaussianBlur(sigma(a)))
+
+
+ACTION = Action(
+    name="blur",
+    params=(
+        Int("r", 1, 50, ec="0040-00000241", required=True),
+        Int("s", 1, 50, required=True),
+        Enum("g", ("face", "faces")),
+    ),
+    missing_ec="0040-00000241",
+    check=check,
+    apply=apply,
+)

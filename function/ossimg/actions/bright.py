@@ -1,0 +1,33 @@
+"""bright,<-100..100>: an additive brightness shift; 0 leaves the image alone."""
+
+from PIL import Image
+
+from ..params import Int
+from .base import Action
+
+STEP = 1.28  # levels per unit: +-100 moves every channel by +-128 levels
+
+
+def shift_table(value: int) -> list[int]:
+    offset = round(value * STEP)
+    return [min(255, max(0, level + offset)) for level in range(256)]
+
+
+def apply(img: Image.Image, a: dict, size) -> Image.Image:
+    if a["bright"] == 0:
+        return img
+    return point_colour(img, shift_table(a["bright"]))
+
+
+def point_colour(img: Image.Image, table: list[int]) -> Image.Image:
+    """Map the colour channels through `table`; alpha is left alone."""
+    bands = img.getbands()
+    return img.point(table * len(bands) if "A" not in bands else table * (len(bands) - 1) + list(range(256)))
+
+
+ACTION = Action(
+    name="bright",
+    value=Int("bright", -100, 100, ec="0040-00000246"),
+    missing_ec="0040-00000245",
+    apply=apply,
+)

@@ -1,0 +1,41 @@
+"""circle,r_<1..4096>: the disc of radius r around the centre, in a (2r+1)-px square.
+
+A radius over half the shorter side becomes (shorter - 1) // 2 (OSS). Outside the disc is
+transparent, or white in formats without alpha.
+"""
+
+from PIL import Image
+
+from ..params import Int
+from .base import Action, Size
+from .masks import ellipse_mask, with_mask
+
+
+def radius(size: Size, r: int) -> int:
+    shorter = min(size)
+    return (shorter - 1) // 2 if 2 * r > shorter else r
+
+
+def box(size: Size, a: dict) -> tuple[int, int, int, int]:
+    r = radius(size, a["r"])
+    left, top = size[0] // 2 - r, size[1] // 2 - r
+    return left, top, left + 2 * r + 1, top + 2 * r + 1
+
+
+def size(size: Size, a: dict, limits) -> Size:
+    side = 2 * radius(size, a["r"]) + 1
+    return side, side
+
+
+def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
+    square = img.crop(box(img.size, a))
+    return with_mask(square, ellipse_mask(square.size))
+
+
+ACTION = Action(
+    name="circle",
+    params=(Int("r", 1, 4096, ec="0040-00000233", required=True),),
+    missing_ec="0040-00000233",
+    size=size,
+    apply=apply,
+)

@@ -1,0 +1,20 @@
+"""contrast,<-100..100>: spread around the image's mean grey; <0 flattens, >0 stretches; 0 is neutral."""
+
+from PIL import Image, ImageStat
+
+from ..params import Int
+from .base import Action
+from .bright import point_colour
+
+
+def apply(img: Image.Image, a: dict, size) -> Image.Image:
+    value = a["contrast"]
+    if value == 0:
+        return img
+    factor = 1 + value / 100  # 0 (flat grey) .. 2 (doubled spread)
+    mean = ImageStat.Stat(img.convert("L")).mean[0]
+    table = [min(255, max(0, round(mean + (level - mean) * factor))) for level in range(256)]
+    return point_colour(img, table)
+
+
+ACTION = Action(name="contrast", value=Int("contrast", -100, 100), apply=apply)

@@ -1,0 +1,20 @@
+"""sharpen,<50..399>: an unsharp mask whose strength is the value in percent (100 recommended)."""
+
+from PIL import Image, ImageFilter
+
+from ..params import Int
+from .base import Action
+
+RADIUS = 1.0  # px: sharpens edges without halos at thumbnail sizes
+
+
+def apply(img: Image.Image, a: dict, size) -> Image.Image:
+    return img.filter(ImageFilter.UnsharpMask(radius=RADIUS, percent=a["sharpen"], threshold=0))
+
+
+ACTION = Action(
+    name="sharpen",
+    value=Int("sharpen", 50, 399, ec="0040-00000280"),
+    missing_ec="0040-00000279",
+    apply=apply,
+)
