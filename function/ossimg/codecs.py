@@ -155,8 +155,7 @@ def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: b
     elif fmt == "webp":
         image.save(out, "WEBP", quality=quality, method=4, **extra)
     elif fmt == "bmp":
-        image = image.convert("RGBA") if "A" in image.getbands() else image
-        image.save(out, "BMP")
+        flatten(image).save(out, "BMP")  # readers ignore the alpha of Pillow's 32-bit BMPs: white, not black
     elif fmt == "gif":
         image.save(out, "GIF")
     elif fmt == "tiff":
@@ -179,3 +178,46 @@ def flatten(image: Image.Image, background=(255, 255, 255)) -> Image.Image:
     canvas = Image.new("RGB", rgba.size, background)
     canvas.paste(rgba, mask=rgba.getchannel("A"))
     return canvas
+
+
+@dataclass
+class Animation:
+    frames: list  # full, composited RGBA frames
+    durations: list[int]  # ms per frame
+    loop: int | None  # 0 = forever; None = play once (a GIF without a loop extension)
+
+
+def decode_frames(p: Probe) -> Animation:
+    """Every frame, composited by Pillow (so source disposal methods are already applied)."""
+    frames, durations = [], []
+    image = p.image
+    try:
+        for index in range(p.frames):
+            image.seek(index)
+            frames.append(image.convert("RGBA"))
+            durations.append(int(image.info.get("duration") or 100))
+    except (OSError, SyntaxError, ValueError, EOFError):
+        if not frames:
+            raise OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005") from None
+    return Animation(frames, durations[: len(frames)], image.info.get("loop"))
+
+
+def encode_animation(animation: Animation, fmt: str, quality: int) -> bytes:
+    """Frames are whole pictures, so each replaces the last (disposal 2): the source's look exactly."""
+    out = io.BytesIO()
+    first, rest = animation.frames[0], animation.frames[1:]
+    if fmt == "gif":
+        loop = {} if animation.loop is None else {"loop": animation.loop}
+        first.save(out, "GIF", save_all=True, append_images=rest, duration=animation.durations, disposal=2, **loop)
+    elif fmt == "webp":
+        loop = 1 if animation.loop is None else animation.loop
+        # libwebp trims transparent borders off delta frames and then drops the file's alpha
+        # flag, so readers see an opaque animation; keyframes only keep the alpha.
+        keyframes = {"kmax": 1} if any(f.getchannel("A").getextrema()[0] < 255 for f in animation.frames) else {}
+        first.save(
+            out, "WEBP", save_all=True, append_images=rest, duration=animation.durations, loop=loop,
+            quality=quality, method=4, **keyframes,
+        )
+    else:
+        raise AssertionError(f"{fmt} is not an animated format")
+    return out.getvalue()

@@ -46,6 +46,17 @@ class Chain:
         flags = [call.args["auto-orient"] for call in self.calls if call.action.name == "auto-orient"]
         return bool(flags[-1]) if flags else True
 
+    @property
+    def animates(self) -> bool:
+        """Whether every action keeps an animation animated (OSS: resize by w/h, crop, watermark)."""
+        return all(call.action.animates and call.action.animates(call.args) for call in self.calls)
+
+    def never_enlarging(self) -> "Chain":
+        """The chain with resize's limit_1 forced on: OSS never enlarges an animation."""
+        return Chain(tuple(
+            Call(call.action, {**call.args, "limit": 1}) if call.action.name == "resize" else call for call in self.calls
+        ))
+
     def encode_options(self) -> EncodeOptions:
         opts = EncodeOptions()
         for call in self.calls:

@@ -23,6 +23,7 @@ class Limits:
     max_webp_side: int = 16383  # MAX_WEBP_SIDE
     max_avif_pixels: int = 4096 * 2304  # MAX_AVIF_PIXELS
     max_heic_side: int = 4096  # MAX_HEIC_SIDE
+    max_frames: int = 1000  # MAX_FRAMES, frames of an animated GIF or WebP
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Limits":
@@ -45,6 +46,8 @@ class Limits:
         side, ec = SOURCE_SIDE_CAPS.get(fmt, (self.max_source_side, SOURCE_SIDE_EC.get(fmt, "0040-00000009")))
         side = min(side, self.max_source_side)
         w, h = size
+        if frames > self.max_frames:
+            raise too_large(f"The animation has {frames} frames; the limit is {self.max_frames}.")
         if w > side or h > side:
             raise too_large(f"The source image is {w}x{h}; each side must be at most {side} px.", ec)
         if w * h * frames > self.max_source_pixels:

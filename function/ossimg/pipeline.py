@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from PIL import Image
 
 from .actions.geometry import round_half_up
-from .codecs import CONTENT_TYPES, Probe, decode, encode, estimate_jpeg_quality, probe
+from .codecs import (
+    ANIMATED,
+    CONTENT_TYPES,
+    Probe,
+    decode,
+    decode_frames,
+    encode,
+    encode_animation,
+    estimate_jpeg_quality,
+    probe,
+)
 from .grammar import Chain
 from .limits import Limits
 
@@ -35,17 +45,28 @@ def render(data: bytes, chain: Chain, limits: Limits) -> Rendered:
 
     opts = chain.encode_options()
     fmt = output_format(opts.format, source.format)
+    animate = source.frames > 1 and fmt in ANIMATED and chain.animates
+    if animate:
+        chain = chain.never_enlarging()
     orient = chain.auto_orient and source.orientation != 1
     sizes = plan(source, chain, orient, limits)
     limits.check_output(fmt, sizes[-1])
+    quality = output_quality(opts, fmt, estimate_jpeg_quality(source.image))
 
-    image = decode(source, draft_size(source, chain, orient), orient)
+    if animate:
+        animation = decode_frames(source)
+        animation.frames = [apply_chain(frame, chain, sizes) for frame in animation.frames]
+        return Rendered(encode_animation(animation, fmt, quality), CONTENT_TYPES[fmt])
+    image = apply_chain(decode(source, draft_size(source, chain, orient), orient), chain, sizes)
+    body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
+    return Rendered(body, CONTENT_TYPES[fmt])
+
+
+def apply_chain(image: Image.Image, chain: Chain, sizes: list[tuple[int, int]]) -> Image.Image:
     for call, size in zip(chain.calls, sizes):
         if call.action.apply:
             image = call.action.apply(image, call.args, size)
-    quality = output_quality(opts, fmt, estimate_jpeg_quality(source.image))
-    body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
-    return Rendered(body, CONTENT_TYPES[fmt])
+    return image
 
 
 def plan(source: Probe, chain: Chain, orient: bool, limits: Limits) -> list[tuple[int, int]]:

@@ -8,4 +8,8 @@ action itself changes nothing at its position.
 from ..params import Int
 from .base import Action
 
-ACTION = Action(name="auto-orient", value=Int("auto-orient", 0, 1, default=1, ec="0040-00000215"))
+ACTION = Action(
+    name="auto-orient",
+    value=Int("auto-orient", 0, 1, default=1, ec="0040-00000215"),
+    animates=lambda a: True,
+)

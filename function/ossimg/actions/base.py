@@ -40,3 +40,4 @@ class Action:
     apply: Callable[..., object] | None = None  # (image, args, logical input size) -> image
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
     describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone
+    animates: Callable[[dict], bool] | None = None  # keeps an animation animated (else: first frame)

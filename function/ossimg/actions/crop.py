@@ -38,4 +38,5 @@ ACTION = Action(
     ),
     size=size,
     apply=apply,
+    animates=lambda a: True,
 )

@@ -15,4 +15,5 @@ ACTION = Action(
     value=Enum("format", FORMATS, ec="0040-00000206", aliases=(("jpeg", "jpg"),)),
     missing_ec="0040-00000207",
     encode=encode,
+    animates=lambda a: True,
 )

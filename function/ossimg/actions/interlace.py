@@ -13,4 +13,5 @@ ACTION = Action(
     value=Int("interlace", 0, 1, ec="0040-00000282"),
     missing_ec="0040-00000281",
     encode=encode,
+    animates=lambda a: True,
 )

@@ -119,4 +119,5 @@ ACTION = Action(
     size=size,
     draft=draft,
     apply=apply,
+    animates=lambda a: any(a.get(k) for k in "whls"),  # OSS: animations resize by w/h only, never by p
 )
