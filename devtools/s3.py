@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from . import samples
+from .styles import SAMPLE_STYLES, put_style
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -30,5 +31,9 @@ def start_embedded_s3():
         os.environ.setdefault(name, value)
     os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{host}:{port}"
     os.environ.setdefault("SOURCE_BUCKET", samples.BUCKET)
-    samples.seed(boto3.client("s3"), os.environ["SOURCE_BUCKET"])
+    os.environ.setdefault("STYLE_DELIMITERS", "!")
+    client = boto3.client("s3")
+    samples.seed(client, os.environ["SOURCE_BUCKET"])
+    for name, content in SAMPLE_STYLES.items():
+        put_style(client, os.environ["SOURCE_BUCKET"], name, content)
     return server

@@ -26,6 +26,9 @@ EXAMPLES = (
     "example.jpg?x-oss-process=image/resize,m_pad,w_300,h_300,color_FF0000/format,png",
     "transparent.png?x-oss-process=image/format,jpg/interlace,1",
     "example.heic?x-oss-process=image/resize,l_200/format,webp",
+    "example.gif?x-oss-process=image/resize,w_200",
+    "example.jpg?x-oss-process=style/thumb",
+    "example.jpg!avatar",
 )
 
 

@@ -24,6 +24,7 @@ from ossimg import response as image_response
 from ossimg.errors import OssError
 from ossimg.service import Settings, handle
 from ossimg.source import S3Source
+from ossimg.styles import StyleStore
 
 logger = Logger(service="oss-image")  # POWERTOOLS_SERVICE_NAME overrides
 metrics = Metrics(namespace="OssImage")  # POWERTOOLS_METRICS_NAMESPACE overrides
@@ -31,6 +32,7 @@ router = Router()
 
 SETTINGS = Settings.from_env()
 SOURCE = S3Source(SETTINGS.bucket)
+STYLES = StyleStore(SOURCE, SETTINGS.style_prefix, SETTINGS.style_cache_seconds)
 if not SETTINGS.bucket:
     logger.error("SOURCE_BUCKET is not set: every request will fail")
 
@@ -39,7 +41,7 @@ if not SETTINGS.bucket:
 def serve_image():
     req = image_request.from_event(router.current_event.raw_event)
     try:
-        result = handle(req, SOURCE, SETTINGS)
+        result = handle(req, SOURCE, SETTINGS, STYLES)
     except Exception:  # a bug or an outage, never the client's input: log the stack, not the body
         logger.exception("unexpected failure", extra={"key": req.key, "oss_process": req.process})
         result = _error(OssError("InternalError", f"We encountered an internal error. Request id {req.request_id}.", 500), req)
@@ -73,13 +75,18 @@ def _to_powertools(result: image_response.HttpResponse, head: bool) -> Response:
     headers = dict(result.headers)
     content_type = headers.pop("Content-Type", None)
     body = None if result.status == 304 or head else result.body
-    if body is not None and content_type and not content_type.startswith("image/"):
-        body = body.decode()  # text bodies (XML, JSON) go out as text, not base64
+    if body is not None and result.text:
+        body = body.decode()  # our XML and JSON go out as text; everything else as base64
     return Response(status_code=result.status, content_type=content_type, body=body, headers=headers)
 
 
+def _keep_bytes(body):
+    """Powertools serialises every non-str JSON body; stored .json objects are bytes to send as they are."""
+    return body if isinstance(body, bytes) else json.dumps(body)
+
+
 def _resolver(cls):
-    resolver = cls()
+    resolver = cls(serializer=_keep_bytes)
     resolver.include_router(router)
     resolver.not_found(no_route)
     return resolver

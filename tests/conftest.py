@@ -13,6 +13,7 @@ from PIL import Image
 
 from devtools import samples
 from devtools.events import FakeContext, rest_event
+from devtools.styles import SAMPLE_STYLES, put_style
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 BUCKET = "test-source"
@@ -25,6 +26,7 @@ os.environ.update(
     SOURCE_BUCKET=BUCKET,
     POWERTOOLS_METRICS_DISABLED="true",
     POWERTOOLS_LOG_LEVEL="WARNING",
+    STYLE_DELIMITERS="!",
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
     os.environ.pop(name, None)  # an endpoint would bypass moto
@@ -38,6 +40,8 @@ def s3():
     with mock_aws():
         client = boto3.client("s3")
         samples.seed(client, BUCKET)
+        for name, content in SAMPLE_STYLES.items():
+            put_style(client, BUCKET, name, content)
         yield client
 
 

@@ -204,3 +204,12 @@ def test_http_api_stage_prefix_is_removed(s3):
     event["rawPath"] = "/v1/example.jpg"
     event["requestContext"]["stage"] = "v1"
     assert to_reply(app.handler(event, FakeContext())).image.size == (267, 400)
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain", "application/pdf"])
+def test_any_stored_bytes_pass_through_untouched(get, s3, content_type):
+    body = bytes(range(256)) * 3  # not UTF-8
+    extra = {"ContentType": content_type} if content_type else {}
+    s3.put_object(Bucket=BUCKET, Key=f"blobs/{content_type}", Body=body, **extra)
+    reply = get(f"/blobs/{content_type}")
+    assert reply.status == 200 and reply.body == body

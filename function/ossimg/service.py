@@ -18,6 +18,7 @@ from .response import (
     http_date,
     is_not_modified,
 )
+from .styles import StyleStore, check_content, check_name, no_such_style, valid_name
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Settings:
     bucket: str
     cache_control: str = "public, max-age=86400, s-maxage=2592000"
     error_cache_control: str = "public, max-age=60"
+    style_prefix: str = "_styles/"
+    style_delimiters: str = ""  # e.g. "!": <key>!<style> in the path; off when empty
+    style_cache_seconds: float = 60
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -34,22 +38,48 @@ class Settings:
             bucket=env.get("SOURCE_BUCKET", ""),
             cache_control=env.get("CACHE_CONTROL") or defaults.cache_control,
             error_cache_control=env.get("ERROR_CACHE_CONTROL") or defaults.error_cache_control,
+            style_prefix=env.get("STYLE_PREFIX") or defaults.style_prefix,
+            style_delimiters=env.get("STYLE_DELIMITERS", ""),
+            style_cache_seconds=float(env.get("STYLE_CACHE_SECONDS") or defaults.style_cache_seconds),
             limits=Limits.from_env(env),
         )
 
 
-def handle(req: ImageRequest, source, settings: Settings) -> HttpResponse:
+def handle(req: ImageRequest, source, settings: Settings, styles: StyleStore) -> HttpResponse:
     """Never raises for anything a client did: OssError becomes OSS's XML error."""
     try:
-        return _serve(req, source, settings)
+        return _serve(req, source, settings, styles)
     except OssError as err:
         return error_response(err, req.request_id, req.headers.get("host", ""), settings.error_cache_control)
 
 
-def _serve(req: ImageRequest, source, settings: Settings) -> HttpResponse:
+def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> tuple[str, str | None]:
+    """The object key and process string, with `style/<name>` or `<key><delimiter><name>` expanded."""
+    key, process = req.key, req.process
+    if process and process.startswith("style/"):
+        name = process.removeprefix("style/")
+        check_name(name)
+        process = styles.get(name)
+        if process is None:
+            raise no_such_style(name)
+    elif settings.style_delimiters and not process:
+        cut = max(key.rfind(d) for d in settings.style_delimiters)
+        name = key[cut + 1 :] if cut > 0 else ""
+        # Only an existing style splits the path: keys that merely contain the delimiter still work.
+        if valid_name(name) and (content := styles.get(name)) is not None:
+            key, process = key[:cut], content
+    if process is not None and process != req.process:
+        check_content(process)
+    return key, process
+
+
+def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore) -> HttpResponse:
     validate_key(req.key)
-    chain = parse(req.process) if req.process else None  # bad requests cost no S3 call
-    obj = source.open(req.key)
+    if req.key.startswith(settings.style_prefix):
+        raise OssError("AccessDenied", "Styles are not served as objects.", 403)
+    key, process = resolve_style(req, settings, styles)
+    chain = parse(process) if process else None  # bad requests cost no S3 call
+    obj = source.open(key)
     try:
         etag = derived_etag(obj.etag, chain.canonical if chain else None)
         headers = {
@@ -72,4 +102,5 @@ def _serve(req: ImageRequest, source, settings: Settings) -> HttpResponse:
         obj.close()
     headers["Content-Type"] = content_type
     headers["Content-Length"] = str(len(body))
-    return HttpResponse(200, headers, b"" if req.is_head else body)
+    described = chain is not None and chain.standalone is not None  # info, average-hue: our JSON
+    return HttpResponse(200, headers, b"" if req.is_head else body, text=described)
