@@ -32,6 +32,7 @@ def derived_samples() -> dict[str, tuple[bytes, str]]:
         base.save(buf, fmt)
         out[key] = (buf.getvalue(), ctype)
     out["transparent.png"] = (_transparent_png(base), "image/png")
+    out["panda.png"] = (_mark_png(base), "image/png")  # the watermark OSS's examples use
     out["notes/readme.txt"] = (b"Not an image: processing it gives 400.\n", "text/plain")
     return out
 
@@ -43,6 +44,17 @@ def _transparent_png(base: Image.Image) -> bytes:
     rgba.putalpha(mask)
     buf = io.BytesIO()
     rgba.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _mark_png(base: Image.Image) -> bytes:
+    """A 120x80 round-cornered badge with transparency: a watermark image for the examples."""
+    mark = base.resize((120, 80)).convert("RGBA")
+    mask = Image.new("L", mark.size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, 119, 79), 16, fill=200)
+    mark.putalpha(mask)
+    buf = io.BytesIO()
+    mark.save(buf, "PNG")
     return buf.getvalue()
 
 

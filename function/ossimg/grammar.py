@@ -13,6 +13,7 @@ from .errors import OssError, invalid_value, missing_argument
 from .params import format_value, parse_value
 
 MAX_PROCESS_LENGTH = 4096
+MAX_RESOURCES = 3  # OSS: at most three image watermarks on one image
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,10 @@ class Call:
 
     @property
     def canonical(self) -> str:
-        items = [format_value(v) for k, v in self.args.items() if k == self.action.name]
-        items += [f"{k}_{format_value(v)}" for k, v in sorted(self.args.items()) if k != self.action.name]
+        if self.action.value:
+            return f"{self.action.name},{format_value(self.action.value, self.args[self.action.name])}"
+        declared = {param.name: param for param in self.action.params}
+        items = [f"{k}_{format_value(declared[k], v)}" for k, v in sorted(self.args.items()) if k in declared]
         return ",".join([self.action.name, *items])
 
 
@@ -57,6 +60,11 @@ class Chain:
             Call(call.action, {**call.args, "limit": 1}) if call.action.name == "resize" else call for call in self.calls
         ))
 
+    def resource_keys(self) -> list[str]:
+        """Objects the chain reads besides the source (watermark images), each once."""
+        keys = [key for call in self.calls if call.action.resources for key in call.action.resources(call.args)]
+        return list(dict.fromkeys(keys))
+
     def encode_options(self) -> EncodeOptions:
         opts = EncodeOptions()
         for call in self.calls:
@@ -75,10 +83,13 @@ def parse(process: str) -> Chain:
     if not segments:
         raise missing_argument("No image action is given after image/.", "0040-00000212")
     calls = tuple(_parse_action(seg) for seg in segments)
-    alone = Chain(calls).standalone
+    chain = Chain(calls)
+    alone = chain.standalone
     if alone and len(calls) > 1:
         raise OssError("InvalidArgument", f"{alone.action.name} cannot be combined with other actions.", 400)
-    return Chain(calls)
+    if len(chain.resource_keys()) > MAX_RESOURCES:
+        raise OssError("WatermarkError", f"At most {MAX_RESOURCES} different watermark images are allowed.", 400)
+    return chain
 
 
 def _parse_action(segment: str) -> Call:

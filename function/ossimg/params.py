@@ -6,6 +6,8 @@ Each action module lists its parameters (name, type, range, default, OSS error c
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 
@@ -19,7 +21,7 @@ _HEX6 = re.compile(r"[0-9A-Fa-f]{6}")
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str = "int"  # "int" | "enum" | "hex"
+    kind: str = "int"  # "int" | "enum" | "hex" | "b64" (URL-safe base64 of UTF-8 text)
     lo: int | None = None
     hi: int | None = None
     choices: tuple[str, ...] = ()
@@ -39,6 +41,22 @@ def Enum(name, choices, default=None, ec=None, aliases=()) -> Param:
 
 def Hex(name, default=None, ec=None) -> Param:
     return Param(name, "hex", default=default, ec=ec)
+
+
+def B64(name, default=None, ec=None) -> Param:
+    return Param(name, "b64", default=default, ec=ec)
+
+
+def b64decode(raw: str) -> str:
+    """URL-safe base64, padded or not (OSS accepts both), to text; ValueError if it is not that."""
+    try:
+        return base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_", validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def b64encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def parse_value(param: Param, raw: str, label: str | None = None):
@@ -61,9 +79,14 @@ def parse_value(param: Param, raw: str, label: str | None = None):
         if not _HEX6.fullmatch(raw):
             raise invalid_value(label, raw, param.ec)
         return raw.upper()
+    if param.kind == "b64":
+        try:
+            return b64decode(raw)
+        except ValueError:
+            raise invalid_value(label, raw, param.ec) from None
     raise AssertionError(f"unknown parameter kind {param.kind}")
 
 
-def format_value(value) -> str:
+def format_value(param: Param, value) -> str:
     """The canonical text of a typed value (used for the canonical process string)."""
-    return str(value)
+    return b64encode(value) if param.kind == "b64" else str(value)

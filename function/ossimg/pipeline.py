@@ -23,7 +23,7 @@ from .codecs import (
     estimate_jpeg_quality,
     probe,
 )
-from .grammar import Chain
+from .grammar import Call, Chain
 from .limits import Limits
 
 DEFAULT_QUALITY = {"jpg": 85, "webp": 80, "avif": 60, "heic": 60}
@@ -36,7 +36,8 @@ class Rendered:
     content_type: str
 
 
-def render(data: bytes, chain: Chain, limits: Limits) -> Rendered:
+def render(data: bytes, chain: Chain, limits: Limits, resources: dict[str, bytes] | None = None) -> Rendered:
+    """`resources`: the bytes of the objects `chain.resource_keys()` names (watermark images)."""
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
@@ -52,6 +53,7 @@ def render(data: bytes, chain: Chain, limits: Limits) -> Rendered:
     sizes = plan(source, chain, orient, limits)
     limits.check_output(fmt, sizes[-1])
     quality = output_quality(opts, fmt, estimate_jpeg_quality(source.image))
+    chain = prepared(chain, sizes, resources or {}, limits)
 
     if animate:
         animation = decode_frames(source)
@@ -60,6 +62,15 @@ def render(data: bytes, chain: Chain, limits: Limits) -> Rendered:
     image = apply_chain(decode(source, draft_size(source, chain, orient), orient), chain, sizes)
     body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
     return Rendered(body, CONTENT_TYPES[fmt])
+
+
+def prepared(chain: Chain, sizes: list[tuple[int, int]], resources: dict[str, bytes], limits: Limits) -> Chain:
+    """Work done once per request, not per frame: e.g. a watermark's mark, built at its input size."""
+    calls = tuple(
+        Call(call.action, call.action.prepare(call.args, size, resources, limits)) if call.action.prepare else call
+        for call, size in zip(chain.calls, sizes)
+    )
+    return Chain(calls)
 
 
 def apply_chain(image: Image.Image, chain: Chain, sizes: list[tuple[int, int]]) -> Image.Image:

@@ -73,6 +73,21 @@ def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> 
     return key, process
 
 
+def read_resource(source, key: str, limits: Limits) -> bytes:
+    """A watermark image: same bucket, same size limit as a source, a clear 400 when missing."""
+    try:
+        obj = source.open(key)
+    except OssError as err:
+        if err.code == "NoSuchKey":
+            raise OssError("WatermarkError", f"The watermark object {key} does not exist.", 400) from None
+        raise
+    try:
+        limits.check_bytes(obj.size)
+        return obj.read()
+    finally:
+        obj.close()
+
+
 def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore) -> HttpResponse:
     validate_key(req.key)
     if req.key.startswith(settings.style_prefix):
@@ -95,7 +110,9 @@ def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore) ->
             body, content_type = obj.read(), obj.content_type
         else:
             settings.limits.check_bytes(obj.size)
-            rendered = render(obj.read(), chain, settings.limits)
+            data = obj.read()
+            resources = {key: read_resource(source, key, settings.limits) for key in chain.resource_keys()}
+            rendered = render(data, chain, settings.limits, resources)
             check_payload(len(rendered.body))
             body, content_type = rendered.body, rendered.content_type
     finally:

@@ -2,7 +2,7 @@
 
 from . import (
     auto_orient, average_hue, blur, bright, circle, contrast, crop, format, indexcrop, info, interlace,
-    quality, resize, rotate, rounded_corners, sharpen,
+    quality, resize, rotate, rounded_corners, sharpen, watermark,
 )
 from .base import Action, EncodeOptions
 
@@ -10,7 +10,7 @@ REGISTRY: dict[str, Action] = {
     module.ACTION.name: module.ACTION
     for module in (
         resize, crop, rotate, auto_orient, quality, format, interlace, info,
-        circle, rounded_corners, indexcrop, blur, bright, contrast, sharpen, average_hue,
+        circle, rounded_corners, indexcrop, blur, bright, contrast, sharpen, average_hue, watermark,
     )
 }
 

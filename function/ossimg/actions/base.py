@@ -41,3 +41,5 @@ class Action:
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
     describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone
     animates: Callable[[dict], bool] | None = None  # keeps an animation animated (else: first frame)
+    resources: Callable[[dict], list[str]] | None = None  # object keys the action reads (watermark images)
+    prepare: Callable[..., dict] | None = None  # (args, input size, resources, limits) -> args, before decoding

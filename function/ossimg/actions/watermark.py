@@ -1,0 +1,287 @@
+"""watermark: text, an image from the same bucket, or both, anchored on the nine-grid or tiled.
+
+The mark is built once per request (prepare), before the base image is decoded, then
+composited onto the image, or onto every frame of an animation (apply).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from ..errors import OssError, invalid_value, missing_argument
+from ..params import B64, Enum, Hex, Int
+from .base import Action, Size
+from .geometry import CELLS, GRID
+
+MAX_TEXT_CHARS = 64
+# OSS font names -> bundled open fonts. The FangZheng faces are not free, so Droid Sans Fallback
+# (Song/Kai/FangSong) and WenQuanYi Zen Hei (Hei) stand in for them.
+FONTS = {
+    "wqy-zenhei": "wqy-zenhei.ttc",
+    "wqy-microhei": "wqy-microhei.ttc",
+    "fangzhengshusong": "DroidSansFallbackFull.ttf",
+    "fangzhengkaiti": "DroidSansFallbackFull.ttf",
+    "fangzhengheiti": "wqy-zenhei.ttc",
+    "fangzhengfangsong": "DroidSansFallbackFull.ttf",
+    "droidsansfallback": "DroidSansFallbackFull.ttf",
+}
+# The fonts layer in Lambda, else the repository's copy.
+FONT_DIRS = (os.environ.get("FONT_DIR", ""), "/opt/fonts", str(Path(__file__).resolve().parents[3] / "layers/fonts/fonts"))
+PREPROCESSING = ("resize", "crop", "indexcrop", "rounded-corners", "rotate")
+MARK_FORMATS = ("jpg", "png", "bmp", "webp", "tiff")
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def check(a: dict) -> None:
+    if "text" not in a and "image" not in a:
+        raise missing_argument("watermark needs text or image.", "0040-00000278")
+    if "text" in a:
+        if not a["text"]:
+            raise invalid_value("text", "", "0040-00000258")
+        if len(a["text"]) > MAX_TEXT_CHARS:
+            raise invalid_value("text", a["text"], "0040-00000259")
+        if a["type"] not in FONTS:
+            raise invalid_value("type", a["type"], "0040-00000251")
+    if "image" in a:
+        mark_source(a)  # the embedded pre-processing is validated with the request
+
+
+def mark_source(a: dict) -> tuple[str, list[str]]:
+    """(object key, pre-processing action segments) of the watermark image."""
+    key, _, query = a["image"].partition("?")
+    process = query.removeprefix("x-oss-process=") if query else ""
+    if not key or (query and not query.startswith("x-oss-process=")) or (process and not process.startswith("image/")):
+        raise invalid_value("image", a["image"], "0040-00000265")
+    segments = [seg for seg in process.removeprefix("image/").split("/") if seg]
+    for segment in segments:
+        if segment.split(",")[0] not in PREPROCESSING:
+            raise OssError("WatermarkError", f"A watermark image allows only {', '.join(PREPROCESSING)}: not {segment}.", 400)
+        _segment_chain(segment)  # raises on a bad parameter
+    return key, segments
+
+
+def _segment_chain(segment: str):
+    """One pre-processing step; resize may carry P (percent of the base image), handled apart."""
+    from ..grammar import parse
+
+    name, *items = segment.split(",")
+    kept = [item for item in items if not item.startswith("P_")]
+    if name == "resize" and not any(kept):
+        return None
+    return parse("image/" + ",".join([name, *kept]))
+
+
+def _percent(segment: str) -> int | None:
+    name, *items = segment.split(",")
+    values = [item[2:] for item in items if item.startswith("P_")]
+    if name != "resize" or not values:
+        return None
+    if not values[-1].isdigit() or not 1 <= int(values[-1]) <= 100:
+        raise invalid_value("P", values[-1], None)
+    return int(values[-1])
+
+
+def resources(a: dict) -> list[str]:
+    return [mark_source(a)[0]] if "image" in a else []
+
+
+# --- building the mark --------------------------------------------------------------------
+
+
+def prepare(a: dict, base: Size, images: dict, limits) -> dict:
+    parts = []
+    if "image" in a:
+        parts.append(_image_mark(a, base, images, limits))
+    if "text" in a:
+        parts.append(_text_mark(a))
+    mark = parts[0] if len(parts) == 1 else _side_by_side(parts, a)
+    return {**a, "_mark": _faded(mark, a["t"])}
+
+
+def _image_mark(a: dict, base: Size, images: dict, limits) -> Image.Image:
+    from ..codecs import decode, probe
+
+    key, segments = mark_source(a)
+    data = images[key]
+    try:
+        source = probe(data)
+    except OssError:
+        raise OssError("WatermarkError", f"The watermark {key} is not an image.", 400, "0040-00000027") from None
+    if source.format not in MARK_FORMATS:
+        raise OssError("WatermarkError", f"The watermark {key} is {source.format}; use JPG, PNG, BMP, WebP or TIFF.", 400, "0040-00000027")
+    limits.check_source(source.format, source.size, 1, len(data))
+    mark = decode(source, orient=True).convert("RGBA")
+    for segment in segments:
+        chain = _segment_chain(segment)
+        for call in chain.calls if chain else ():
+            call.action.size(mark.size, call.args, limits)
+            mark = call.action.apply(mark, call.args, mark.size).convert("RGBA")
+        percent = _percent(segment)
+        if percent:
+            mark = _fit(mark, (base[0] * percent / 100, base[1] * percent / 100))
+    return mark
+
+
+def _fit(mark: Image.Image, box: tuple[float, float]) -> Image.Image:
+    """P_: the mark scaled (up or down) to fit P % of the base image's width and height."""
+    scale = min(box[0] / mark.width, box[1] / mark.height)
+    size = (max(1, round(mark.width * scale)), max(1, round(mark.height * scale)))
+    return mark if size == mark.size else mark.resize(size, Image.Resampling.LANCZOS)
+
+
+def _text_mark(a: dict) -> Image.Image:
+    runs = font_runs(a["text"], FONTS[a["type"]], a["size"])
+    ascent = max(font.getmetrics()[0] for font, _ in runs)
+    descent = max(font.getmetrics()[1] for font, _ in runs)
+    width = max(1, round(sum(font.getlength(text) for font, text in runs)))
+    shadow = max(1, a["size"] // 20) if a["shadow"] else 0
+    layer = Image.new("RGBA", (width + shadow, ascent + descent + shadow), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    rgb = tuple(int(a["color"][i : i + 2], 16) for i in (0, 2, 4))
+    for offset, fill in ((shadow, (0, 0, 0, round(255 * a["shadow"] / 100))), (0, rgb + (255,))):
+        if offset or not shadow or fill[3] == 255:
+            x = offset
+            for font, text in runs:
+                draw.text((x, ascent + offset), text, font=font, fill=fill, anchor="ls")
+                x += font.getlength(text)
+    if a["rotate"] % 360:
+        layer = layer.rotate(-a["rotate"], Image.Resampling.BICUBIC, expand=True)
+    return layer
+
+
+def font_runs(text: str, filename: str, size: int) -> list[tuple[ImageFont.FreeTypeFont, str]]:
+    """Split `text` into runs, each drawn with the first bundled font that has its glyphs.
+
+    Droid Sans Fallback has CJK but no Latin; WenQuanYi has both: mixed text needs both.
+    """
+    fonts = [load_font(name, size) for name in dict.fromkeys((filename, *FALLBACK_FONTS))]
+    runs: list[tuple[ImageFont.FreeTypeFont, str]] = []
+    for char in text:
+        font = next((f for f in fonts if has_glyph(f, char)), fonts[0])
+        if runs and runs[-1][0] is font:
+            runs[-1] = (font, runs[-1][1] + char)
+        else:
+            runs.append((font, char))
+    return runs
+
+
+FALLBACK_FONTS = ("wqy-zenhei.ttc", "DroidSansFallbackFull.ttf")
+
+
+@functools.cache
+def has_glyph(font: ImageFont.FreeTypeFont, char: str) -> bool:
+    """Whether the font draws `char` as something other than its missing-glyph box."""
+    return char.isspace() or _drawn(font, char) != _drawn(font, "\U0010fffd")  # private use: never drawn
+
+
+@functools.cache
+def _drawn(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    canvas = Image.new("L", (font.size * 2, font.size * 2))
+    ImageDraw.Draw(canvas).text((0, 0), char, font=font, fill=255)
+    return canvas.tobytes()
+
+
+@functools.cache
+def load_font(filename: str, size: int) -> ImageFont.FreeTypeFont:
+    for folder in FONT_DIRS:
+        path = Path(folder) / filename
+        if folder and path.is_file():
+            return ImageFont.truetype(str(path), size)
+    raise RuntimeError(f"font {filename} not found in {FONT_DIRS}")
+
+
+def _side_by_side(parts: list[Image.Image], a: dict) -> Image.Image:
+    """Mixed watermark: image and text in a row (order), aligned top/middle/bottom (align)."""
+    image, text = parts
+    first, second = (image, text) if a["order"] == 0 else (text, image)
+    height = max(first.height, second.height)
+    canvas = Image.new("RGBA", (first.width + a["interval"] + second.width, height), (0, 0, 0, 0))
+    for part, x in ((first, 0), (second, first.width + a["interval"])):
+        y = (0, (height - part.height) // 2, height - part.height)[a["align"]]
+        canvas.alpha_composite(part, (x, y))
+    return canvas
+
+
+def _faded(mark: Image.Image, opacity: int) -> Image.Image:
+    if opacity == 100:
+        return mark
+    alpha = mark.getchannel("A").point(lambda v: v * opacity // 100)
+    mark.putalpha(alpha)
+    return mark
+
+
+# --- placing it ---------------------------------------------------------------------------
+
+
+def position(base: Size, mark: Size, a: dict) -> tuple[int, int]:
+    """Nine-grid placement; x/y are margins from the edges, voffset shifts the middle row (down)."""
+    (W, H), (w, h) = base, mark
+    col, row = CELLS[a["g"]]
+    x = (a["x"], (W - w) // 2, W - w - a["x"])[col]
+    y = (a["y"], (H - h) // 2 + a["voffset"], H - h - a["y"])[row]
+    return x, y
+
+
+def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
+    mark = a["_mark"]
+    x, y = position(img.size, mark.size, a)
+    if img.mode not in ("RGB", "RGBA"):
+        img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
+    if not a["fill"]:
+        _composite(img, mark, x, y)
+        return img
+    step_x, step_y = mark.width + a["padx"], mark.height + a["pady"]
+    for ty in range(y % step_y - step_y, img.height, step_y):  # tiles through the anchored one
+        for tx in range(x % step_x - step_x, img.width, step_x):
+            _composite(img, mark, tx, ty)
+    return img
+
+
+def _composite(base: Image.Image, mark: Image.Image, x: int, y: int) -> None:
+    """Alpha-composite `mark` at (x, y), clipped to the base, in place."""
+    left, top = max(0, -x), max(0, -y)
+    right, bottom = min(mark.width, base.width - x), min(mark.height, base.height - y)
+    if right <= left or bottom <= top:
+        return
+    piece = mark.crop((left, top, right, bottom))
+    if base.mode == "RGBA":
+        base.alpha_composite(piece, (x + left, y + top))
+    else:
+        base.paste(piece, (x + left, y + top), piece)
+
+
+ACTION = Action(
+    name="watermark",
+    params=(
+        Int("t", 0, 100, default=100, ec="0040-00000263"),
+        Enum("g", GRID, default="se", ec="0040-00000260"),
+        Int("x", 0, 4096, default=10, ec="0040-00000262"),
+        Int("y", 0, 4096, default=10, ec="0040-00000264"),
+        Int("voffset", -1000, 1000, default=0, ec="0040-00000268"),
+        Int("fill", 0, 1, default=0, ec="0040-00000274"),
+        Int("padx", 0, 4096, default=0, ec="0040-00000276"),
+        Int("pady", 0, 4096, default=0, ec="0040-00000277"),
+        B64("text", ec="0040-00000258"),
+        B64("type", default="wqy-zenhei", ec="0040-00000250"),
+        Hex("color", default="000000", ec="0040-00000254"),
+        Int("size", 1, 1000, default=40, ec="0040-00000256"),
+        Int("shadow", 0, 100, default=0, ec="0040-00000255"),
+        Int("rotate", 0, 360, default=0, ec="0040-00000272"),
+        B64("image", ec="0040-00000265"),
+        Int("order", 0, 1, default=0, ec="0040-00000269"),
+        Int("align", 0, 2, default=2, ec="0040-00000271"),
+        Int("interval", 0, 1000, default=0, ec="0040-00000270"),
+    ),
+    missing_ec="0040-00000278",
+    check=check,
+    resources=resources,
+    prepare=prepare,
+    apply=apply,
+    animates=lambda a: True,
+)
