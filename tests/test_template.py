@@ -54,6 +54,17 @@ def test_layer_matches_the_function(template):
     assert "--python-version 3.12" in makefile and "--only-binary=:all:" in makefile
 
 
+def test_fonts_ship_in_their_own_layer(template):
+    from ossimg.actions.watermark import FONT_DIRS, FONTS
+
+    layer = template["Resources"]["FontsLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/fonts/" and "Metadata" not in layer  # copied as-is
+    assert {"Ref": "FontsLayer"} in template["Resources"]["ImageFunction"]["Properties"]["Layers"]
+    assert "/opt/fonts" in FONT_DIRS  # where Lambda mounts layers/fonts/fonts
+    for filename in set(FONTS.values()):
+        assert (ROOT / "layers/fonts/fonts" / filename).is_file()
+
+
 def test_layer_requirements_are_exact_pins():
     lines = [l for l in (ROOT / "layers/imaging/requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
     assert lines and all("==" in l for l in lines)

@@ -63,6 +63,7 @@ def mark_source(a: dict) -> tuple[str, list[str]]:
         if segment.split(",")[0] not in PREPROCESSING:
             raise OssError("WatermarkError", f"A watermark image allows only {', '.join(PREPROCESSING)}: not {segment}.", 400)
         _segment_chain(segment)  # raises on a bad parameter
+        _percent(segment)
     return key, segments
 
 
