@@ -98,11 +98,16 @@ def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
     return buf.getvalue()
 
 
-def run(data: bytes, process: str, limits=None):
-    """The pure pipeline, as the handler runs it: returns (decoded output image, Rendered)."""
+def render(data: bytes, process: str, limits=None, resources=None):
+    """The pure pipeline, as the handler runs it (resources: watermark images by key)."""
     from ossimg.grammar import parse
     from ossimg.limits import Limits
-    from ossimg.pipeline import render
+    from ossimg.pipeline import render as pipeline_render
 
-    rendered = render(data, parse(process), limits or Limits())
+    return pipeline_render(data, parse(process), limits or Limits(), resources)
+
+
+def run(data: bytes, process: str, limits=None, resources=None):
+    """(decoded output image, Rendered) for an image-producing process string."""
+    rendered = render(data, process, limits, resources)
     return open_image(rendered.body), rendered

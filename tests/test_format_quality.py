@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from conftest import encoded, run, sample
+from conftest import encoded, render, run, sample
 from ossimg.actions.base import EncodeOptions
 from ossimg.codecs import estimate_jpeg_quality
 from ossimg.pipeline import output_quality
@@ -147,8 +147,7 @@ def test_format_png_reports_png_in_info():  # F1
     import json
 
     _, rendered = run(sample("example.jpg"), "image/format,png")
-    _, described = run_info(rendered.body)
-    assert json.loads(described.body)["Format"] == {"value": "png"}
+    assert json.loads(render(rendered.body, "image/info").body)["Format"] == {"value": "png"}
 
 
 @pytest.mark.parametrize("process", ["resize,w_100/quality,q_80", "resize,w_100/quality,Q_80"])  # F2, F3
@@ -161,10 +160,3 @@ def test_gif_resized_to_webp():  # F8
     image, rendered = run(sample("example.gif"), "image/resize,w_200/format,webp")
     assert image.format == "WEBP" and image.width == 200 and rendered.content_type == "image/webp"
 
-
-def run_info(data: bytes):
-    from ossimg.grammar import parse
-    from ossimg.limits import Limits
-    from ossimg.pipeline import render
-
-    return None, render(data, parse("image/info"), Limits())

@@ -4,14 +4,11 @@ import json
 
 import pytest
 
-from conftest import run, sample
-from ossimg.grammar import parse
-from ossimg.limits import Limits
-from ossimg.pipeline import render
+from conftest import render, run, sample
 
 
 def info(data: bytes) -> dict:
-    rendered = render(data, parse("image/info"), Limits())
+    rendered = render(data, "image/info")
     assert rendered.content_type == "application/json"
     return json.loads(rendered.body)
 
@@ -54,7 +51,7 @@ def test_f_jpg_exif_matches_the_documented_output():  # I2, "0deg " with its tra
 
 
 def test_keys_are_sorted_and_every_value_is_a_string():
-    body = render(sample("f.jpg"), parse("image/info"), Limits()).body
+    body = render(sample("f.jpg"), "image/info").body
     data = json.loads(body)
     assert list(data) == sorted(data)
     assert all(set(v) == {"value"} and isinstance(v["value"], str) for v in data.values())

@@ -5,7 +5,7 @@ import json
 import pytest
 from PIL import Image, ImageFilter, ImageStat
 
-from conftest import run, sample
+from conftest import render, run, sample
 from ossimg.errors import OssError
 from ossimg.grammar import parse
 
@@ -194,9 +194,6 @@ def test_documented_errors(process, code, ec):  # E5 and the EC catalogue
 
 
 def run_json(data: bytes, process: str):
-    from ossimg.limits import Limits
-    from ossimg.pipeline import render
-
-    rendered = render(data, parse(process), Limits())
+    rendered = render(data, process)
     assert rendered.content_type == "application/json"
     return rendered

@@ -17,16 +17,8 @@ MARK = b64encode("mark.png")
 
 
 def marked(process: str, base: bytes = WHITE, resources=None) -> Image.Image:
-    image, _ = run_with(base, "image/" + process, resources or RESOURCES)
+    image, _ = run(base, "image/" + process, resources=resources or RESOURCES)
     return image.convert("RGB")
-
-
-def run_with(data, process, resources):
-    from ossimg.limits import Limits
-    from ossimg.pipeline import render
-
-    rendered = render(data, parse(process), Limits(), resources)
-    return Image.open(io.BytesIO(rendered.body)), rendered
 
 
 def changed_box(image: Image.Image, base: bytes = WHITE, threshold: int = 0):
@@ -192,7 +184,7 @@ def test_at_most_three_image_watermarks():
 
 
 def test_watermarked_animation_keeps_its_frames():
-    image, rendered = run_with(sample("example.gif"), f"image/watermark,image_{MARK}", RESOURCES)
+    image, rendered = run(sample("example.gif"), f"image/watermark,image_{MARK}", resources=RESOURCES)
     assert rendered.content_type == "image/gif" and image.n_frames == 3
 
 
