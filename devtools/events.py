@@ -10,7 +10,9 @@ import uuid
 from urllib.parse import parse_qsl
 
 
-def rest_event(method: str, raw_path: str, raw_query: str = "", headers: dict | None = None, stage: str = "prod") -> dict:
+def rest_event(
+    method: str, raw_path: str, raw_query: str = "", headers: dict | None = None, stage: str = "prod"
+) -> dict:
     pairs = parse_qsl(raw_query, keep_blank_values=True)
     multi: dict[str, list[str]] = {}
     for k, v in pairs:

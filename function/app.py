@@ -44,7 +44,9 @@ def serve_image():
         result = handle(req, SOURCE, SETTINGS, STYLES)
     except Exception:  # a bug or an outage, never the client's input: log the stack, not the body
         logger.exception("unexpected failure", extra={"key": req.key, "oss_process": req.process})
-        result = _error(OssError("InternalError", f"We encountered an internal error. Request id {req.request_id}.", 500), req)
+        result = _error(
+            OssError("InternalError", f"We encountered an internal error. Request id {req.request_id}.", 500), req
+        )
     _record(req, result)
     return _to_powertools(result, req.is_head)
 
@@ -52,8 +54,13 @@ def serve_image():
 def no_route(_exc):
     req = image_request.from_event(router.current_event.raw_event)
     if req.method not in ("GET", "HEAD"):
-        return _to_powertools(_error(OssError("MethodNotAllowed", f"The method {req.method} is not allowed; use GET or HEAD.", 405), req), False)
-    return _to_powertools(_error(OssError("InvalidArgument", "No object key is given in the path.", 400), req), req.is_head)
+        return _to_powertools(
+            _error(OssError("MethodNotAllowed", f"The method {req.method} is not allowed; use GET or HEAD.", 405), req),
+            False,
+        )
+    return _to_powertools(
+        _error(OssError("InvalidArgument", "No object key is given in the path.", 400), req), req.is_head
+    )
 
 
 def _error(err: OssError, req) -> image_response.HttpResponse:
@@ -92,7 +99,9 @@ def _resolver(cls):
     return resolver
 
 
-REST, HTTP_API, FUNCTION_URL = (_resolver(c) for c in (APIGatewayRestResolver, APIGatewayHttpResolver, LambdaFunctionUrlResolver))
+REST, HTTP_API, FUNCTION_URL = (
+    _resolver(c) for c in (APIGatewayRestResolver, APIGatewayHttpResolver, LambdaFunctionUrlResolver)
+)
 
 
 def _resolver_for(event: dict):
@@ -113,5 +122,10 @@ def handler(event: dict, context) -> dict:
         logger.error("response over the Lambda payload limit")
         err = OssError("ImageTooLarge", "The response is larger than a Lambda response can carry.", 400)
         small = _error(err, image_request.from_event(event))
-        result = {"statusCode": small.status, "headers": small.headers, "body": small.body.decode(), "isBase64Encoded": False}
+        result = {
+            "statusCode": small.status,
+            "headers": small.headers,
+            "body": small.body.decode(),
+            "isBase64Encoded": False,
+        }
     return result

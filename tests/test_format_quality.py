@@ -50,7 +50,19 @@ def test_gif_to_png_is_a_still_image():  # F7
     assert image.format == "PNG" and image.size == (500, 300) and getattr(image, "n_frames", 1) == 1
 
 
-@pytest.mark.parametrize("key", ["example.png", "example.webp", "example.bmp", "example.tiff", "example.heic", "example.avif", "example.gif", "example.jpg"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "example.png",
+        "example.webp",
+        "example.bmp",
+        "example.tiff",
+        "example.heic",
+        "example.avif",
+        "example.gif",
+        "example.jpg",
+    ],
+)
 def test_every_input_format_keeps_its_format_by_default(key, objects, heif):
     data, content_type = objects[key]
     image, rendered = run(data, "image/resize,w_100")
@@ -159,4 +171,3 @@ def test_resize_then_quality(process):
 def test_gif_resized_to_webp():  # F8
     image, rendered = run(sample("example.gif"), "image/resize,w_200/format,webp")
     assert image.format == "WEBP" and image.width == 200 and rendered.content_type == "image/webp"
-

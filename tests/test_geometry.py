@@ -31,9 +31,15 @@ def origin_of(image: Image.Image) -> tuple[int, int]:
 @pytest.mark.parametrize(
     "g, origin",
     [
-        ("nw", (0, 0)), ("north", (70, 0)), ("ne", (140, 0)),
-        ("west", (0, 40)), ("center", (70, 40)), ("east", (140, 40)),
-        ("sw", (0, 80)), ("south", (70, 80)), ("se", (140, 80)),
+        ("nw", (0, 0)),
+        ("north", (70, 0)),
+        ("ne", (140, 0)),
+        ("west", (0, 40)),
+        ("center", (70, 40)),
+        ("east", (140, 40)),
+        ("sw", (0, 80)),
+        ("south", (70, 80)),
+        ("se", (140, 80)),
     ],
 )
 def test_crop_nine_grid_origins(g, origin):

@@ -84,7 +84,12 @@ def test_if_modified_since_applies_only_without_if_none_match(get):
     assert get("/example.jpg", "x-oss-process=image/resize,w_100", {"If-Modified-Since": modified}).status == 304
     old = "Mon, 01 Jan 2001 00:00:00 GMT"
     assert get("/example.jpg", "x-oss-process=image/resize,w_100", {"If-Modified-Since": old}).status == 200
-    assert get("/example.jpg", "x-oss-process=image/resize,w_100", {"If-None-Match": '"x"', "If-Modified-Since": modified}).status == 200
+    assert (
+        get(
+            "/example.jpg", "x-oss-process=image/resize,w_100", {"If-None-Match": '"x"', "If-Modified-Since": modified}
+        ).status
+        == 200
+    )
 
 
 def test_cache_control_is_configurable_and_errors_get_a_short_one(get, monkeypatch):
@@ -93,7 +98,10 @@ def test_cache_control_is_configurable_and_errors_get_a_short_one(get, monkeypat
 
     monkeypatch.setenv("CACHE_CONTROL", "public, max-age=31536000, immutable")
     monkeypatch.setattr(app, "SETTINGS", Settings.from_env())  # read once per container, at init
-    assert get("/example.jpg", "x-oss-process=image/resize,w_10").headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert (
+        get("/example.jpg", "x-oss-process=image/resize,w_10").headers["Cache-Control"]
+        == "public, max-age=31536000, immutable"
+    )
     assert get("/example.jpg", "x-oss-process=image/resize,w_0").headers["Cache-Control"] == "public, max-age=60"
 
 

@@ -64,8 +64,14 @@ def test_animated_gif_reports_its_frames():
 
 @pytest.mark.parametrize(
     "key, fmt",
-    [("example.png", "png"), ("example.webp", "webp"), ("example.bmp", "bmp"), ("example.tiff", "tiff"),
-     ("example.heic", "heic"), ("example.avif", "avif")],
+    [
+        ("example.png", "png"),
+        ("example.webp", "webp"),
+        ("example.bmp", "bmp"),
+        ("example.tiff", "tiff"),
+        ("example.heic", "heic"),
+        ("example.avif", "avif"),
+    ],
 )
 def test_every_input_format(objects, key, fmt):
     data = objects[key][0]

@@ -67,7 +67,9 @@ def test_tiff_sources_are_capped_at_16384_px():
 
 def test_pixel_budget_counts_every_frame(no_decoding):
     frames = 3 * 500 * 300  # example.gif: 500x300, 3 frames
-    assert refused(sample("example.gif"), "image/resize,w_10", Limits(max_source_pixels=frames - 1)).ec == "0040-00000012"
+    assert (
+        refused(sample("example.gif"), "image/resize,w_10", Limits(max_source_pixels=frames - 1)).ec == "0040-00000012"
+    )
 
 
 def test_pixel_budget_allows_exactly_the_limit():
@@ -81,7 +83,9 @@ def test_source_bytes(no_decoding):
 
 def test_output_format_limits(no_decoding):
     assert refused(sample("example.jpg"), "image/format,webp", Limits(max_webp_side=399)).ec == "0040-00000011"
-    assert refused(sample("example.jpg"), "image/format,avif", Limits(max_avif_pixels=400 * 267 - 1)).ec == "0040-00000014"
+    assert (
+        refused(sample("example.jpg"), "image/format,avif", Limits(max_avif_pixels=400 * 267 - 1)).ec == "0040-00000014"
+    )
     assert refused(sample("example.jpg"), "image/format,heic", Limits(max_heic_side=399)).code == "ImageTooLarge"
 
 
@@ -92,7 +96,10 @@ def test_output_limits_apply_to_the_final_size():
 
 def test_resize_limits_are_configurable(no_decoding):
     assert refused(sample("example.jpg"), "image/resize,w_300", Limits(max_resize_side=299)).ec == "0040-00000007"
-    assert refused(sample("example.jpg"), "image/resize,w_300", Limits(max_resize_pixels=300 * 200 - 1)).ec == "0040-00000007"
+    assert (
+        refused(sample("example.jpg"), "image/resize,w_300", Limits(max_resize_pixels=300 * 200 - 1)).ec
+        == "0040-00000007"
+    )
 
 
 def test_limits_read_from_the_environment():

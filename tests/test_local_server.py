@@ -28,8 +28,12 @@ def server():
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "SOURCE_BUCKET"}
     env.update(PORT=str(port), HOST="127.0.0.1", PYTHONPATH=f"{ROOT / 'function'}{os.pathsep}{ROOT}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "devtools.server"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "devtools.server"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

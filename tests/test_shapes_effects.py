@@ -98,7 +98,9 @@ def test_indexcrop(process, size, origin):
 
 
 def test_blur_lowers_high_frequencies_monotonically():  # E3
-    levels = [edges(png(p)) for p in ("resize,p_100", "blur,r_1,s_1", "blur,r_3,s_2", "blur,r_10,s_5", "blur,r_50,s_50")]
+    levels = [
+        edges(png(p)) for p in ("resize,p_100", "blur,r_1,s_1", "blur,r_3,s_2", "blur,r_10,s_5", "blur,r_50,s_50")
+    ]
     assert levels == sorted(levels, reverse=True) and levels[-1] < levels[0] / 4
     assert run(DEMO, "image/blur,r_3,s_2")[0].size == (400, 267)
 

@@ -44,7 +44,13 @@ def test_unknown_style_is_404_no_such_style(get):
 
 @pytest.mark.parametrize(
     "name, ec",
-    [("bad;name", "0040-00000602"), ("a*b", "0040-00000602"), ("", None), ("x" * 64, None), ("thumb/resize,w_10", None)],
+    [
+        ("bad;name", "0040-00000602"),
+        ("a*b", "0040-00000602"),
+        ("", None),
+        ("x" * 64, None),
+        ("thumb/resize,w_10", None),
+    ],
 )
 def test_invalid_style_names(get, name, ec):
     reply = get("/example.jpg", f"x-oss-process=style/{name}")

@@ -66,8 +66,9 @@ def test_fonts_ship_in_their_own_layer(template):
 
 
 def test_layer_requirements_are_exact_pins():
-    lines = [l for l in (ROOT / "layers/imaging/requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
-    assert lines and all("==" in l for l in lines)
+    text = (ROOT / "layers/imaging/requirements.txt").read_text()
+    pins = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert pins and all("==" in line for line in pins)
     assert not (ROOT / "function/requirements.txt").exists()  # SAM would bundle the deps twice
 
 
@@ -90,7 +91,9 @@ def test_cdn_cache_key_is_the_process_string_only(template):
     (policy,) = resources(template, "AWS::CloudFront::CachePolicy").values()
     params = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
     assert params["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["x-oss-process"]}
-    assert params["CookiesConfig"] == {"CookieBehavior": "none"} and params["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert params["CookiesConfig"] == {"CookieBehavior": "none"} and params["HeadersConfig"] == {
+        "HeaderBehavior": "none"
+    }
     assert not params["EnableAcceptEncodingGzip"] and not params["EnableAcceptEncodingBrotli"]
     (dist,) = resources(template, "AWS::CloudFront::Distribution").values()
     behaviour = dist["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
@@ -98,5 +101,9 @@ def test_cdn_cache_key_is_the_process_string_only(template):
 
 
 def test_cfn_lint_passes():
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--non-zero-exit-code", "error", str(ROOT / "template.yaml")], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--non-zero-exit-code", "error", str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

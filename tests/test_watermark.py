@@ -31,9 +31,15 @@ def changed_box(image: Image.Image, base: bytes = WHITE, threshold: int = 0):
 @pytest.mark.parametrize(
     "g, box",
     [
-        ("nw", (10, 10, 60, 40)), ("north", (125, 10, 175, 40)), ("ne", (240, 10, 290, 40)),
-        ("west", (10, 85, 60, 115)), ("center", (125, 85, 175, 115)), ("east", (240, 85, 290, 115)),
-        ("sw", (10, 160, 60, 190)), ("south", (125, 160, 175, 190)), ("se", (240, 160, 290, 190)),
+        ("nw", (10, 10, 60, 40)),
+        ("north", (125, 10, 175, 40)),
+        ("ne", (240, 10, 290, 40)),
+        ("west", (10, 85, 60, 115)),
+        ("center", (125, 85, 175, 115)),
+        ("east", (240, 85, 290, 115)),
+        ("sw", (10, 160, 60, 190)),
+        ("south", (125, 160, 175, 190)),
+        ("se", (240, 160, 290, 190)),
     ],
 )
 def test_nine_grid_placement_with_default_margins(g, box):
@@ -99,7 +105,18 @@ def dark_pixels(image: Image.Image) -> int:
     return sum(1 for p in image.convert("L").tobytes() if p < 128)
 
 
-@pytest.mark.parametrize("font", ["wqy-zenhei", "wqy-microhei", "fangzhengshusong", "fangzhengkaiti", "fangzhengheiti", "fangzhengfangsong", "droidsansfallback"])
+@pytest.mark.parametrize(
+    "font",
+    [
+        "wqy-zenhei",
+        "wqy-microhei",
+        "fangzhengshusong",
+        "fangzhengkaiti",
+        "fangzhengheiti",
+        "fangzhengfangsong",
+        "droidsansfallback",
+    ],
+)
 def test_cjk_text_is_drawn_in_every_font(font):
     image = marked(f"watermark,text_{text('图片服务')},type_{text(font)},size_40,g_center")
     box = changed_box(image)
@@ -121,7 +138,10 @@ def test_documented_text_example():  # E2, W1
 
 
 def test_documented_full_text_example():  # W2
-    image, _ = run(sample("example.jpg"), "image/resize,w_300,h_300/watermark,type_d3F5LXplbmhlaQ,size_30,text_SGVsbG8gV29ybGQ,color_FFFFFF,shadow_50,t_100,g_se,x_10,y_10")
+    image, _ = run(
+        sample("example.jpg"),
+        "image/resize,w_300,h_300/watermark,type_d3F5LXplbmhlaQ,size_30,text_SGVsbG8gV29ybGQ,color_FFFFFF,shadow_50,t_100,g_se,x_10,y_10",
+    )
     assert image.size == (300, 200)
 
 
@@ -226,7 +246,7 @@ def test_documented_errors(process, code, ec):  # W6 and the EC catalogue
 
 def test_text_of_64_characters_is_accepted_padded_or_not():
     parse(f"watermark,text_{text('字' * 64)}".join(["image/", ""]))
-    padded = __import__("base64").urlsafe_b64encode("Hello World".encode()).decode()
+    padded = __import__("base64").urlsafe_b64encode(b"Hello World").decode()
     assert padded.endswith("=") and parse(f"image/watermark,text_{padded}").calls[0].args["text"] == "Hello World"
 
 
@@ -256,10 +276,13 @@ def test_unusable_watermark_objects(get, key, ec):
 
 
 def test_watermark_objects_obey_the_source_limits(get, s3, monkeypatch):
-    import app
     from dataclasses import replace
 
-    monkeypatch.setattr(app, "SETTINGS", replace(app.SETTINGS, limits=replace(app.SETTINGS.limits, max_source_side=100)))
+    import app
+
+    monkeypatch.setattr(
+        app, "SETTINGS", replace(app.SETTINGS, limits=replace(app.SETTINGS.limits, max_source_side=100))
+    )
     s3.put_object(Bucket=BUCKET, Key="wide.png", Body=encoded(Image.new("RGBA", (150, 10))))
     small = encoded(Image.new("RGB", (90, 90)))
     s3.put_object(Bucket=BUCKET, Key="small.png", Body=small)

@@ -9,25 +9,51 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import BmpImagePlugin, GifImagePlugin, Image, JpegImagePlugin, PngImagePlugin  # noqa: F401
-from PIL import AvifImagePlugin, MpoImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401
+from PIL import (  # noqa: F401  # noqa: F401
+    AvifImagePlugin,
+    BmpImagePlugin,
+    GifImagePlugin,
+    Image,
+    JpegImagePlugin,
+    MpoImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
 
 from .errors import OssError, unsupported_format
 
 # Pillow format name -> OSS format name. MPO is how Pillow names many camera JPEGs.
 OSS_FORMATS = {
-    "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp",
-    "BMP": "bmp", "TIFF": "tiff", "HEIF": "heic", "AVIF": "avif",
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "BMP": "bmp",
+    "TIFF": "tiff",
+    "HEIF": "heic",
+    "AVIF": "avif",
 }
 CONTENT_TYPES = {
-    "jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
-    "bmp": "image/bmp", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "bmp": "image/bmp",
+    "tiff": "image/tiff",
+    "heic": "image/heic",
+    "avif": "image/avif",
 }
 ANIMATED = ("gif", "webp")
 # EXIF orientation -> the transpose that shows the image upright.
 ORIENTATIONS = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
@@ -137,10 +163,70 @@ def estimate_jpeg_quality(image: Image.Image) -> int | None:
 
 
 _STD_LUMINANCE = (
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+    16,
+    11,
+    10,
+    16,
+    24,
+    40,
+    51,
+    61,
+    12,
+    12,
+    14,
+    19,
+    26,
+    58,
+    60,
+    55,
+    14,
+    13,
+    16,
+    24,
+    40,
+    57,
+    69,
+    56,
+    14,
+    17,
+    22,
+    29,
+    51,
+    87,
+    80,
+    62,
+    18,
+    22,
+    37,
+    56,
+    68,
+    109,
+    103,
+    77,
+    24,
+    35,
+    55,
+    64,
+    81,
+    104,
+    113,
+    92,
+    49,
+    64,
+    78,
+    87,
+    103,
+    121,
+    120,
+    101,
+    72,
+    92,
+    95,
+    98,
+    112,
+    100,
+    103,
+    99,
 )
 
 
@@ -215,8 +301,15 @@ def encode_animation(animation: Animation, fmt: str, quality: int) -> bytes:
         # flag, so readers see an opaque animation; keyframes only keep the alpha.
         keyframes = {"kmax": 1} if any(f.getchannel("A").getextrema()[0] < 255 for f in animation.frames) else {}
         first.save(
-            out, "WEBP", save_all=True, append_images=rest, duration=animation.durations, loop=loop,
-            quality=quality, method=4, **keyframes,
+            out,
+            "WEBP",
+            save_all=True,
+            append_images=rest,
+            duration=animation.durations,
+            loop=loop,
+            quality=quality,
+            method=4,
+            **keyframes,
         )
     else:
         raise AssertionError(f"{fmt} is not an animated format")

@@ -54,11 +54,14 @@ class Chain:
         """Whether every action keeps an animation animated (OSS: resize by w/h, crop, watermark)."""
         return all(call.action.animates and call.action.animates(call.args) for call in self.calls)
 
-    def never_enlarging(self) -> "Chain":
+    def never_enlarging(self) -> Chain:
         """The chain with resize's limit_1 forced on: OSS never enlarges an animation."""
-        return Chain(tuple(
-            Call(call.action, {**call.args, "limit": 1}) if call.action.name == "resize" else call for call in self.calls
-        ))
+        return Chain(
+            tuple(
+                Call(call.action, {**call.args, "limit": 1}) if call.action.name == "resize" else call
+                for call in self.calls
+            )
+        )
 
     def resource_keys(self) -> list[str]:
         """Objects the chain reads besides the source (watermark images), each once."""

@@ -26,7 +26,7 @@ class Limits:
     max_frames: int = 1000  # MAX_FRAMES, frames of an animated GIF or WebP
 
     @classmethod
-    def from_env(cls, env=os.environ) -> "Limits":
+    def from_env(cls, env=os.environ) -> Limits:
         values = {}
         for f in fields(cls):
             raw = env.get(f.name.upper())
@@ -86,4 +86,6 @@ class Limits:
                 "0040-00000014",
             )
         if fmt == "heic" and max(w, h) > self.max_heic_side:
-            raise too_large(f"A HEIC output may be at most {self.max_heic_side}x{self.max_heic_side}; this one would be {w}x{h}.")
+            raise too_large(
+                f"A HEIC output may be at most {self.max_heic_side}x{self.max_heic_side}; this one would be {w}x{h}."
+            )

@@ -32,7 +32,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
-    def from_env(cls, env=os.environ) -> "Settings":
+    def from_env(cls, env=os.environ) -> Settings:
         defaults = cls(bucket="")
         return cls(
             bucket=env.get("SOURCE_BUCKET", ""),

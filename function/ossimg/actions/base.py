@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from ..params import Param
 
@@ -19,7 +19,7 @@ class EncodeOptions:
     quality_rel: int | None = None  # quality,q_
     progressive: bool = False
 
-    def with_(self, **changes) -> "EncodeOptions":
+    def with_(self, **changes) -> EncodeOptions:
         return replace(self, **changes)
 
 

@@ -14,7 +14,9 @@ def sigma(a: dict) -> float:
 
 def check(a: dict) -> None:
     if "g" in a:
-        raise OssError("InvalidArgument", "blur on faces (g_face, g_faces) needs face detection, which is not offered.", 400)
+        raise OssError(
+            "InvalidArgument", "blur on faces (g_face, g_faces) needs face detection, which is not offered.", 400
+        )
 
 
 def apply(img: Image.Image, a: dict, size) -> Image.Image:

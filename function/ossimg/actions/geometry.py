@@ -2,9 +2,15 @@
 
 # Nine-grid cell -> (column, row), each 0 (left/top), 1 (middle) or 2 (right/bottom).
 CELLS = {
-    "nw": (0, 0), "north": (1, 0), "ne": (2, 0),
-    "west": (0, 1), "center": (1, 1), "east": (2, 1),
-    "sw": (0, 2), "south": (1, 2), "se": (2, 2),
+    "nw": (0, 0),
+    "north": (1, 0),
+    "ne": (2, 0),
+    "west": (0, 1),
+    "center": (1, 1),
+    "east": (2, 1),
+    "sw": (0, 2),
+    "south": (1, 2),
+    "se": (2, 2),
 }
 GRID = tuple(CELLS)
 

@@ -29,7 +29,7 @@ def geometry(size: Size, a: dict) -> tuple[Size, Size]:
 def requested(size: Size, a: dict) -> tuple[Size, Size]:
     """What the parameters ask for, before limit_1 is applied."""
     W, H = size
-    w, h, l, s, p, m = a.get("w"), a.get("h"), a.get("l"), a.get("s"), a.get("p"), a["m"]
+    w, h, l, s, p, m = a.get("w"), a.get("h"), a.get("l"), a.get("s"), a.get("p"), a["m"]  # noqa: E741 (OSS names the long side l)
     if w or h:
         if w and h:
             box = (w, h)

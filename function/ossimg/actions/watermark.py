@@ -30,7 +30,11 @@ FONTS = {
     "droidsansfallback": "DroidSansFallbackFull.ttf",
 }
 # The fonts layer in Lambda, else the repository's copy.
-FONT_DIRS = (os.environ.get("FONT_DIR", ""), "/opt/fonts", str(Path(__file__).resolve().parents[3] / "layers/fonts/fonts"))
+FONT_DIRS = (
+    os.environ.get("FONT_DIR", ""),
+    "/opt/fonts",
+    str(Path(__file__).resolve().parents[3] / "layers/fonts/fonts"),
+)
 PREPROCESSING = ("resize", "crop", "indexcrop", "rounded-corners", "rotate")
 MARK_FORMATS = ("jpg", "png", "bmp", "webp", "tiff")
 
@@ -61,7 +65,9 @@ def mark_source(a: dict) -> tuple[str, list[str]]:
     segments = [seg for seg in process.removeprefix("image/").split("/") if seg]
     for segment in segments:
         if segment.split(",")[0] not in PREPROCESSING:
-            raise OssError("WatermarkError", f"A watermark image allows only {', '.join(PREPROCESSING)}: not {segment}.", 400)
+            raise OssError(
+                "WatermarkError", f"A watermark image allows only {', '.join(PREPROCESSING)}: not {segment}.", 400
+            )
         _segment_chain(segment)  # raises on a bad parameter
         _percent(segment)
     return key, segments
@@ -115,7 +121,12 @@ def _image_mark(a: dict, base: Size, images: dict, limits) -> Image.Image:
     except OssError:
         raise OssError("WatermarkError", f"The watermark {key} is not an image.", 400, "0040-00000027") from None
     if source.format not in MARK_FORMATS:
-        raise OssError("WatermarkError", f"The watermark {key} is {source.format}; use JPG, PNG, BMP, WebP or TIFF.", 400, "0040-00000027")
+        raise OssError(
+            "WatermarkError",
+            f"The watermark {key} is {source.format}; use JPG, PNG, BMP, WebP or TIFF.",
+            400,
+            "0040-00000027",
+        )
     limits.check_source(source.format, source.size, 1, len(data))
     mark = decode(source, orient=True).convert("RGBA")
     for segment in segments:
