@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requ
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
 
-.PHONY: run test invoke style styles lint clean
+.PHONY: run test invoke style styles bench lint clean
 
 $(STAMP): requirements-dev.txt layers/imaging/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -23,6 +23,9 @@ test: $(STAMP)  ## the whole test suite
 invoke: $(STAMP)  ## make invoke EVENT=events/rest-resize.json
 	@test -n "$(EVENT)" || (echo "usage: make invoke EVENT=events/<file>.json" && exit 2)
 	$(PY) -m devtools.invoke $(EVENT)
+
+bench: $(STAMP)  ## the benchmark table (BENCH_ROUNDS=7); a benchmark, not a test
+	$(PY) -m bench.bench
 
 style: $(STAMP)  ## make style NAME=thumb CONTENT=image/resize,w_100 (SOURCE_BUCKET, AWS_ENDPOINT_URL_S3)
 	@test -n "$(NAME)" -a -n "$(CONTENT)" || (echo "usage: make style NAME=<name> CONTENT=image/..." && exit 2)

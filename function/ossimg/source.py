@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .errors import OssError, no_such_key
 
@@ -75,3 +75,22 @@ def _mapped(code: str) -> Exception:
     if code in _BUSY:
         return OssError("ServiceUnavailable", "The source store is busy; try again.", 503)
     return RuntimeError(f"S3 GetObject failed with {code}")
+
+
+class MemorySource:
+    """A source over a dict of key -> bytes: the same interface as S3Source, for tools and benchmarks."""
+
+    def __init__(self, objects: dict[str, bytes], content_type: str = "application/octet-stream"):
+        self.objects = objects
+        self.content_type = content_type
+        self.modified = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def open(self, key: str) -> SourceObject:
+        import hashlib
+        import io
+
+        if key not in self.objects:
+            raise no_such_key()
+        data = self.objects[key]
+        etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
+        return SourceObject(etag, self.modified, len(data), self.content_type, None, io.BytesIO(data))
