@@ -166,8 +166,8 @@ def main() -> None:
         project(app, filename, process), naive(filename, job)  # warm both
         p_wall, p_cpu, n_wall, ratios = [], [], [], []
         for _ in range(ROUNDS):
-            out, wall, cpu = timed(lambda: project(app, filename, process))
-            (_, reference), ref_wall, _ = timed(lambda: naive(filename, job))
+            out, wall, cpu = timed(lambda f=filename, p=process: project(app, f, p))
+            (_, reference), ref_wall, _ = timed(lambda f=filename, j=job: naive(f, j))
             p_wall.append(wall), p_cpu.append(cpu), n_wall.append(ref_wall), ratios.append(wall / ref_wall)
         rows.append(
             (
@@ -191,9 +191,8 @@ def main() -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for r in rows:
-        print(
-            f"| {r[0]} | {r[1]:.0f} | {r[2]:.0f} | {r[3]:.1f} | {r[4]:,} | {r[5]:.0f} | {r[6]:.1f} | {r[7]:.2f} | {r[8]} |"
-        )
+        cells = (r[0], f"{r[1]:.0f}", f"{r[2]:.0f}", f"{r[3]:.1f}", f"{r[4]:,}", f"{r[5]:.0f}", f"{r[6]:.1f}")
+        print("| " + " | ".join((*cells, f"{r[7]:.2f}", r[8])) + " |")
     floor, ours = cold_start(COLD_FLOOR), cold_start(COLD_APP)
     print(
         f"| cold start (import + one small request) | {ours:.0f} | | | | {floor:.0f} (Pillow + boto3 client) | | {ours / floor:.2f} | |"
