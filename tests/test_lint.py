@@ -9,7 +9,9 @@ RUFF = str(Path(sys.executable).parent / "ruff")
 
 
 def test_ruff_check():
-    result = subprocess.run([RUFF, "check", "function", "devtools", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [RUFF, "check", "function", "devtools", "tests", "bench"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -1,25 +1,17 @@
 """Codecs: read a header without decoding, decode only what is needed, encode once.
 
-Only the formats OSS accepts are opened (Pillow's plugin registry, narrowed); HEIF support
-(pillow-heif) is imported the first time a HEIF file arrives.
+Only the formats OSS accepts are opened, and each Pillow plugin (and pillow-heif) is imported
+the first time a file of its format arrives: a plugin-per-format registry keyed by magic bytes.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, fields
 
-from PIL import (  # noqa: F401  # noqa: F401
-    AvifImagePlugin,
-    BmpImagePlugin,
-    GifImagePlugin,
-    Image,
-    JpegImagePlugin,
-    MpoImagePlugin,
-    PngImagePlugin,
-    TiffImagePlugin,
-    WebPImagePlugin,
-)
+from PIL import Image, ImageFile
 
 from .errors import OssError, unsupported_format
 
@@ -56,7 +48,74 @@ ORIENTATIONS = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+REDUCING_GAP = 3.0  # shrink by whole factors first (box), then LANCZOS over the last 3x: same look, far faster
+_AVIF_BRANDS = (b"avif", b"avis")
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """Per-format encoder effort, chosen with `make bench` (see the README); overridable by environment."""
+
+    webp_method: int = 4  # WEBP_METHOD: 0 fast .. 6 small; 4 is libwebp's balance (2: -45% time, +4% bytes)
+    avif_speed: int = 8  # AVIF_SPEED: 0 small .. 10 fast; 8: 2.7x faster than 6 for +8% bytes
+    avif_threads: int = 0  # AVIF_THREADS: 0 = one per CPU
+    heic_preset: str = "ultrafast"  # HEIC_PRESET: x265 preset; ultrafast is 4x faster than medium for +9% bytes
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> EncoderSettings:
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f.name.upper())
+            if raw:
+                values[f.name] = raw if f.type == "str" else int(raw)
+        return cls(**values)
+
+
+ENCODERS = EncoderSettings.from_env()
+# Pillow's block cache keeps freed image memory for the next request of a warm container.
+if "PILLOW_BLOCKS_MAX" not in os.environ:
+    Image.core.set_blocks_max(8)
+
+
+def _format_of(data: bytes) -> str | None:
+    """The Pillow format a file's first bytes announce, among those OSS accepts."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if data[:4] in (b"GIF8",):
+        return "GIF"
+    if data[:2] == b"BM":
+        return "BMP"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    if data[4:8] == b"ftyp":
+        box = data[8 : max(16, min(int.from_bytes(data[:4], "big"), 64))]
+        brands = {box[i : i + 4] for i in range(0, len(box), 4)}
+        return "AVIF" if brands & set(_AVIF_BRANDS) else "HEIF"
+    return None
+
+
+_PLUGINS = {
+    "JPEG": "PIL.JpegImagePlugin",
+    "PNG": "PIL.PngImagePlugin",
+    "GIF": "PIL.GifImagePlugin",
+    "BMP": "PIL.BmpImagePlugin",
+    "WEBP": "PIL.WebPImagePlugin",
+    "TIFF": "PIL.TiffImagePlugin",
+    "AVIF": "PIL.AvifImagePlugin",
+}
+
+
+def _register(fmt: str) -> None:
+    if fmt == "HEIF":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    else:
+        importlib.import_module(_PLUGINS[fmt])
 
 
 @dataclass
@@ -80,20 +139,27 @@ class Probe:
         w, h = self.image.size
         return (h, w) if orient and self.transposed else (w, h)
 
+    @property
+    def sequential_jpeg(self) -> bool:
+        """A baseline JPEG: its rows decode top to bottom, so a decode can stop early."""
+        return self.image.format == "JPEG" and not self.image.info.get("progressive") and len(self.image.tile) == 1
+
 
 def probe(data: bytes) -> Probe:
-    if _is_heif(data):
-        _register_heif()
+    fmt = _format_of(data)
+    if fmt is None:
+        raise unsupported_format()
+    _register(fmt)
     try:
-        image = Image.open(io.BytesIO(data), formats=[f for f in OSS_FORMATS if f in Image.OPEN])
-        fmt = OSS_FORMATS[image.format]
-        frames = getattr(image, "n_frames", 1) if fmt in ANIMATED else 1
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+        oss_format = OSS_FORMATS[image.format]
+        frames = getattr(image, "n_frames", 1) if oss_format in ANIMATED else 1
         orientation = _orientation(image)
     except Image.DecompressionBombError as exc:
         raise OssError("ImageTooLarge", str(exc), 400, "0040-00000012") from None
     except (OSError, SyntaxError, ValueError, KeyError, EOFError):
         raise unsupported_format() from None
-    return Probe(image, fmt, frames, orientation)
+    return Probe(image, oss_format, frames, orientation)
 
 
 def _orientation(image: Image.Image) -> int:
@@ -106,31 +172,45 @@ def _orientation(image: Image.Image) -> int:
     return value if value in ORIENTATIONS else 1
 
 
-def _is_heif(data: bytes) -> bool:
-    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+def decode(p: Probe, at_least: tuple[int, int] | None = None, rows: int | None = None) -> Image.Image:
+    """The first frame in RGB(A)/L(A), stored orientation.
 
-
-def _register_heif() -> None:
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-
-
-def decode(p: Probe, at_least: tuple[int, int] | None = None, orient: bool = True) -> Image.Image:
-    """Decode the first frame into RGB(A)/L(A); for JPEG, DCT-scale down to `at_least` (stored axes)."""
+    `at_least`: JPEG DCT scaling down to no less than this size. `rows`: decode a baseline JPEG
+    only down to this row (a crop needs nothing below its box).
+    """
     image = p.image
     if at_least and image.format in ("JPEG", "MPO"):
         image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", at_least)
     try:
-        image.load()
-        image = _normalise_mode(image)
+        if rows and rows < image.height and p.sequential_jpeg and not at_least:
+            _load_rows(image, rows)
+        else:
+            image.load()
+        return _normalise_mode(image)
     except Image.DecompressionBombError as exc:
         raise OssError("ImageTooLarge", str(exc), 400, "0040-00000012") from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005") from None
-    if orient and p.orientation in ORIENTATIONS:
-        image = image.transpose(ORIENTATIONS[p.orientation])
-    return image
+
+
+def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:
+    """Decode only the top `rows` rows: libjpeg stops there and complains about the rest, which is
+    expected, so that one complaint is tolerated for this load only."""
+    image.tile = [image.tile[0]._replace(extents=(0, 0, image.width, rows))]
+    image._size = (image.width, rows)
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def oriented(image: Image.Image, orientation: int) -> Image.Image:
+    return image.transpose(ORIENTATIONS[orientation]) if orientation in ORIENTATIONS else image
+
+
+def resample(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    return image if image.size == size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
 
 
 def _normalise_mode(image: Image.Image) -> Image.Image:
@@ -239,7 +319,7 @@ def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: b
     elif fmt == "png":
         image.save(out, "PNG", compress_level=6, **extra)
     elif fmt == "webp":
-        image.save(out, "WEBP", quality=quality, method=4, **extra)
+        image.save(out, "WEBP", quality=quality, method=ENCODERS.webp_method, **extra)
     elif fmt == "bmp":
         flatten(image).save(out, "BMP")  # readers ignore the alpha of Pillow's 32-bit BMPs: white, not black
     elif fmt == "gif":
@@ -247,10 +327,11 @@ def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: b
     elif fmt == "tiff":
         image.save(out, "TIFF", compression="tiff_adobe_deflate", **extra)
     elif fmt == "avif":
-        image.save(out, "AVIF", quality=quality, speed=8, **extra)
+        threads = ENCODERS.avif_threads or os.cpu_count() or 1
+        image.save(out, "AVIF", quality=quality, speed=ENCODERS.avif_speed, max_threads=threads, **extra)
     elif fmt == "heic":
-        _register_heif()
-        image.save(out, "HEIF", quality=quality, **extra)
+        _register("HEIF")
+        image.save(out, "HEIF", quality=quality, enc_params={"preset": ENCODERS.heic_preset}, **extra)
     else:
         raise AssertionError(f"no encoder for {fmt}")
     return out.getvalue()
@@ -268,7 +349,7 @@ def flatten(image: Image.Image, background=(255, 255, 255)) -> Image.Image:
 
 @dataclass
 class Animation:
-    frames: list  # full, composited RGBA frames
+    frames: list  # full, composited frames: RGBA where the animation has transparency, else RGB
     durations: list[int]  # ms per frame
     loop: int | None  # 0 = forever; None = play once (a GIF without a loop extension)
 
@@ -277,10 +358,12 @@ def decode_frames(p: Probe) -> Animation:
     """Every frame, composited by Pillow (so source disposal methods are already applied)."""
     frames, durations = [], []
     image = p.image
+    alpha = "transparency" in image.info or image.mode in ("RGBA", "LA", "PA")
     try:
         for index in range(p.frames):
             image.seek(index)
-            frames.append(image.convert("RGBA"))
+            alpha = alpha or image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+            frames.append(image.convert("RGBA" if alpha else "RGB"))  # RGB: a third less to resample
             durations.append(int(image.info.get("duration") or 100))
     except (OSError, SyntaxError, ValueError, EOFError):
         if not frames:
@@ -294,12 +377,18 @@ def encode_animation(animation: Animation, fmt: str, quality: int) -> bytes:
     first, rest = animation.frames[0], animation.frames[1:]
     if fmt == "gif":
         loop = {} if animation.loop is None else {"loop": animation.loop}
+        # Opaque frames get a fast octree palette each (Pillow's default is slower, and no better);
+        # frames with alpha go through Pillow's own conversion, which keeps a transparent index.
+        first, *rest = (
+            f.quantize(256, method=Image.Quantize.FASTOCTREE) if f.mode == "RGB" else f for f in animation.frames
+        )
         first.save(out, "GIF", save_all=True, append_images=rest, duration=animation.durations, disposal=2, **loop)
     elif fmt == "webp":
         loop = 1 if animation.loop is None else animation.loop
         # libwebp trims transparent borders off delta frames and then drops the file's alpha
         # flag, so readers see an opaque animation; keyframes only keep the alpha.
-        keyframes = {"kmax": 1} if any(f.getchannel("A").getextrema()[0] < 255 for f in animation.frames) else {}
+        transparent = any("A" in f.getbands() and f.getchannel("A").getextrema()[0] < 255 for f in animation.frames)
+        keyframes = {"kmax": 1} if transparent else {}
         first.save(
             out,
             "WEBP",
@@ -308,7 +397,7 @@ def encode_animation(animation: Animation, fmt: str, quality: int) -> bytes:
             duration=animation.durations,
             loop=loop,
             quality=quality,
-            method=4,
+            method=ENCODERS.webp_method,
             **keyframes,
         )
     else:

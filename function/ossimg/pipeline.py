@@ -21,13 +21,14 @@ from .codecs import (
     encode,
     encode_animation,
     estimate_jpeg_quality,
+    oriented,
     probe,
+    resample,
 )
 from .grammar import Call, Chain
 from .limits import Limits
 
 DEFAULT_QUALITY = {"jpg": 85, "webp": 80, "avif": 60, "heic": 60}
-DRAFT_MARGIN = 2  # decode at least twice the first resize's size, so the final filter has room
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def render(data: bytes, chain: Chain, limits: Limits, resources: dict[str, bytes
         animation = decode_frames(source)
         animation.frames = [apply_chain(frame, chain, sizes) for frame in animation.frames]
         return Rendered(encode_animation(animation, fmt, quality), CONTENT_TYPES[fmt])
-    image = apply_chain(decode(source, draft_size(source, chain, orient), orient), chain, sizes)
+    image = apply_chain(load(source, chain, orient, sizes[0]), chain, sizes)
     body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
     return Rendered(body, CONTENT_TYPES[fmt])
 
@@ -90,14 +91,24 @@ def plan(source: Probe, chain: Chain, orient: bool, limits: Limits) -> list[tupl
     return sizes
 
 
-def draft_size(source: Probe, chain: Chain, orient: bool) -> tuple[int, int] | None:
+def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) -> Image.Image:
+    """Decode no more than the first action needs, then orient.
+
+    A resize: JPEG DCT scaling to no less than its size, the rest by resampling, all before
+    orientation, so only the small image is turned. A crop: a baseline JPEG decoded down to
+    the crop's bottom row only.
+    """
     first = chain.calls[0]
-    if first.action.draft is None:
-        return None
-    w, h = first.action.draft(source.upright_size(orient), first.args)
-    if orient and source.transposed:
-        w, h = h, w
-    return w * DRAFT_MARGIN, h * DRAFT_MARGIN
+    orientation = source.orientation if orient else 1
+    if first.action.draft:
+        scaled = first.action.draft(upright, first.args)
+        stored = scaled[::-1] if orient and source.transposed else scaled
+        # One pixel more than the target: the DCT never does the whole shrink, LANCZOS finishes it.
+        image = decode(source, at_least=(stored[0] + 1, stored[1] + 1))
+        return oriented(resample(image, stored), orientation)
+    if first.action.region and orientation == 1:
+        return decode(source, rows=first.action.region(upright, first.args)[3])
+    return oriented(decode(source), orientation)
 
 
 def output_format(requested: str | None, source_format: str) -> str:

@@ -32,7 +32,7 @@ def dominant_colour(image: Image.Image) -> tuple[int, int, int]:
 
 
 def describe(source, nbytes: int) -> bytes:
-    r, g, b = dominant_colour(decode(source, at_least=(THUMBNAIL, THUMBNAIL), orient=False))
+    r, g, b = dominant_colour(decode(source, at_least=(THUMBNAIL, THUMBNAIL)))
     return json.dumps({"RGB": f"0x{r:02x}{g:02x}{b:02x}"}).encode()
 
 

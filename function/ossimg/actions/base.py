@@ -36,7 +36,8 @@ class Action:
     bare_value_ec: str | None = None  # a key_value action given a bare value (quality,90)
     check: Callable[[dict], None] | None = None  # rules across parameters
     size: Callable[[Size, dict, object], Size] = same_size  # planning; raises on limits
-    draft: Callable[[Size, dict], Size] | None = None  # smallest decode that loses nothing
+    draft: Callable[[Size, dict], Size] | None = None  # the size it resamples to: decode no larger
+    region: Callable[[Size, dict], tuple[int, int, int, int]] | None = None  # the box it reads: decode no lower
     apply: Callable[..., object] | None = None  # (image, args, logical input size) -> image
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
     describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone

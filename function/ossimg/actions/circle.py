@@ -28,7 +28,7 @@ def size(size: Size, a: dict, limits) -> Size:
 
 
 def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
-    square = img.crop(box(img.size, a))
+    square = img.crop(box(size, a))  # the logical size: the image may be decoded only down to the box
     return with_mask(square, ellipse_mask(square.size))
 
 
@@ -37,5 +37,6 @@ ACTION = Action(
     params=(Int("r", 1, 4096, ec="0040-00000233", required=True),),
     missing_ec="0040-00000233",
     size=size,
+    region=box,
     apply=apply,
 )

@@ -24,7 +24,7 @@ def size(size: Size, a: dict, limits) -> Size:
 
 
 def apply(img, a: dict, size: Size):
-    return img.crop(box(img.size, a))
+    return img.crop(box(size, a))  # the logical size: the image may be decoded only down to the box
 
 
 ACTION = Action(
@@ -37,6 +37,7 @@ ACTION = Action(
         Enum("g", GRID, default="nw"),
     ),
     size=size,
+    region=box,
     apply=apply,
     animates=lambda a: True,
 )

@@ -35,7 +35,7 @@ def size(size: Size, a: dict, limits) -> Size:
 
 
 def apply(img, a: dict, size: Size):
-    cut = box(img.size, a)
+    cut = box(size, a)  # the logical size: the image may be decoded only down to the box
     return img if cut == (0, 0, *img.size) else img.crop(cut)
 
 
@@ -48,5 +48,6 @@ ACTION = Action(
     ),
     check=check,
     size=size,
+    region=box,
     apply=apply,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from ..codecs import resample
 from ..errors import missing_argument
 from ..params import Enum, Hex, Int
 from .base import Action, Size
@@ -85,8 +86,7 @@ def draft(size: Size, a: dict) -> Size:
 
 def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
     scaled, final = geometry(size, a)
-    if img.size != scaled:
-        img = img.resize(scaled, Image.Resampling.LANCZOS)
+    img = resample(img, scaled)  # a no-op when the pipeline already shrank the image on load
     if final == scaled:
         return img
     if a["m"] == "fill":

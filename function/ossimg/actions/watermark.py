@@ -112,7 +112,7 @@ def prepare(a: dict, base: Size, images: dict, limits) -> dict:
 
 
 def _image_mark(a: dict, base: Size, images: dict, limits) -> Image.Image:
-    from ..codecs import decode, probe
+    from ..codecs import decode, oriented, probe
 
     key, segments = mark_source(a)
     data = images[key]
@@ -128,7 +128,7 @@ def _image_mark(a: dict, base: Size, images: dict, limits) -> Image.Image:
             "0040-00000027",
         )
     limits.check_source(source.format, source.size, 1, len(data))
-    mark = decode(source, orient=True).convert("RGBA")
+    mark = oriented(decode(source), source.orientation).convert("RGBA")
     for segment in segments:
         chain = _segment_chain(segment)
         for call in chain.calls if chain else ():
