@@ -23,7 +23,7 @@ from ossimg import request as image_request
 from ossimg import response as image_response
 from ossimg.errors import OssError
 from ossimg.service import Settings, handle
-from ossimg.source import S3Source
+from ossimg.source import S3Source, s3_client
 from ossimg.styles import StyleStore
 
 logger = Logger(service="oss-image")  # POWERTOOLS_SERVICE_NAME overrides
@@ -31,7 +31,7 @@ metrics = Metrics(namespace="OssImage")  # POWERTOOLS_METRICS_NAMESPACE override
 router = Router()
 
 SETTINGS = Settings.from_env()
-SOURCE = S3Source(SETTINGS.bucket)
+SOURCE = S3Source(SETTINGS.bucket, s3_client())  # once per container, at init
 STYLES = StyleStore(SOURCE, SETTINGS.style_prefix, SETTINGS.style_cache_seconds)
 if not SETTINGS.bucket:
     logger.error("SOURCE_BUCKET is not set: every request will fail")
@@ -87,6 +87,13 @@ def _to_powertools(result: image_response.HttpResponse, head: bool) -> Response:
     return Response(status_code=result.status, content_type=content_type, body=body, headers=headers)
 
 
+def _serialised_size(result: dict) -> int:
+    """The response's JSON size without serialising a multi-MB body again (base64 needs no escaping)."""
+    body = result.get("body") or ""
+    envelope = json.dumps({k: v for k, v in result.items() if k != "body"})
+    return len(envelope) + (len(body) + 2 if result.get("isBase64Encoded") else len(json.dumps(body)))
+
+
 def _keep_bytes(body):
     """Powertools serialises every non-str JSON body; stored .json objects are bytes to send as they are."""
     return body if isinstance(body, bytes) else json.dumps(body)
@@ -117,7 +124,7 @@ def _resolver_for(event: dict):
 def handler(event: dict, context) -> dict:
     resolver = _resolver_for(event)
     result = resolver.resolve(event, context)
-    if len(json.dumps(result)) > image_response.LAMBDA_PAYLOAD_LIMIT:
+    if _serialised_size(result) > image_response.LAMBDA_PAYLOAD_LIMIT:
         # The last net behind service's check_payload: Lambda itself would fail the invocation.
         logger.error("response over the Lambda payload limit")
         err = OssError("ImageTooLarge", "The response is larger than a Lambda response can carry.", 400)

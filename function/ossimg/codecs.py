@@ -6,6 +6,7 @@ the first time a file of its format arrives: a plugin-per-format registry keyed 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import os
@@ -231,83 +232,26 @@ def estimate_jpeg_quality(image: Image.Image) -> int | None:
     tables = getattr(image, "quantization", None)
     if not tables or 0 not in tables:
         return None
-    target = sum(tables[0])
-    best, best_diff = None, None
-    for q in range(1, 101):
-        scale = 5000 // q if q < 50 else 200 - 2 * q
-        total = sum(min(max((v * scale + 50) // 100, 1), 255) for v in _STD_LUMINANCE)
-        diff = abs(total - target)
-        if best_diff is None or diff <= best_diff:
-            best, best_diff = q, diff
-    return best
+    target, sums = sum(tables[0]), _table_sums()
+    return min(range(100, 0, -1), key=lambda q: abs(sums[q] - target))  # ties: the higher quality
 
 
 _STD_LUMINANCE = (
-    16,
-    11,
-    10,
-    16,
-    24,
-    40,
-    51,
-    61,
-    12,
-    12,
-    14,
-    19,
-    26,
-    58,
-    60,
-    55,
-    14,
-    13,
-    16,
-    24,
-    40,
-    57,
-    69,
-    56,
-    14,
-    17,
-    22,
-    29,
-    51,
-    87,
-    80,
-    62,
-    18,
-    22,
-    37,
-    56,
-    68,
-    109,
-    103,
-    77,
-    24,
-    35,
-    55,
-    64,
-    81,
-    104,
-    113,
-    92,
-    49,
-    64,
-    78,
-    87,
-    103,
-    121,
-    120,
-    101,
-    72,
-    92,
-    95,
-    98,
-    112,
-    100,
-    103,
-    99,
-)
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+
+
+@functools.cache
+def _table_sums() -> dict[int, int]:
+    """Sum of libjpeg's luminance table at each quality (computed on first use, not at import)."""
+    sums = {}
+    for q in range(1, 101):
+        scale = 5000 // q if q < 50 else 200 - 2 * q
+        sums[q] = sum(min(max((v * scale + 50) // 100, 1), 255) for v in _STD_LUMINANCE)
+    return sums
 
 
 def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: bytes | None) -> bytes:

@@ -81,16 +81,17 @@ class MemorySource:
     """A source over a dict of key -> bytes: the same interface as S3Source, for tools and benchmarks."""
 
     def __init__(self, objects: dict[str, bytes], content_type: str = "application/octet-stream"):
+        import hashlib
+
         self.objects = objects
         self.content_type = content_type
         self.modified = datetime(2026, 1, 1, tzinfo=UTC)
+        self.etags = {k: f'"{hashlib.md5(v, usedforsecurity=False).hexdigest()}"' for k, v in objects.items()}
 
     def open(self, key: str) -> SourceObject:
-        import hashlib
         import io
 
         if key not in self.objects:
             raise no_such_key()
         data = self.objects[key]
-        etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
-        return SourceObject(etag, self.modified, len(data), self.content_type, None, io.BytesIO(data))
+        return SourceObject(self.etags[key], self.modified, len(data), self.content_type, None, io.BytesIO(data))
