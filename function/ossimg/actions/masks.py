@@ -1,6 +1,6 @@
 """Antialiased shape masks, drawn at 4x and reduced, shared by circle and rounded-corners."""
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 SUPERSAMPLE = 4
 
@@ -25,6 +25,8 @@ def rounded_mask(size: tuple[int, int], radius: int) -> Image.Image:
 
 
 def _drawn(size, paint) -> Image.Image:
+    from PIL import ImageDraw
+
     w, h = size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE
     big = Image.new("L", (w, h), 0)
     paint(ImageDraw.Draw(big), w, h)

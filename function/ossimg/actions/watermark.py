@@ -9,8 +9,12 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image  # ImageDraw and ImageFont load when text is drawn: not on every cold start
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 from ..errors import OssError, invalid_value, missing_argument
 from ..params import B64, Enum, Hex, Int
@@ -148,6 +152,8 @@ def _fit(mark: Image.Image, box: tuple[float, float]) -> Image.Image:
 
 
 def _text_mark(a: dict) -> Image.Image:
+    from PIL import ImageDraw
+
     runs = font_runs(a["text"], FONTS[a["type"]], a["size"])
     ascent = max(font.getmetrics()[0] for font, _ in runs)
     descent = max(font.getmetrics()[1] for font, _ in runs)
@@ -194,6 +200,8 @@ def has_glyph(font: ImageFont.FreeTypeFont, char: str) -> bool:
 
 @functools.cache
 def _drawn(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    from PIL import ImageDraw
+
     canvas = Image.new("L", (font.size * 2, font.size * 2))
     ImageDraw.Draw(canvas).text((0, 0), char, font=font, fill=255)
     return canvas.tobytes()
@@ -201,6 +209,8 @@ def _drawn(font: ImageFont.FreeTypeFont, char: str) -> bytes:
 
 @functools.cache
 def load_font(filename: str, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     for folder in FONT_DIRS:
         path = Path(folder) / filename
         if folder and path.is_file():
