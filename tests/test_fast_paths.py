@@ -92,3 +92,19 @@ def test_orientation_is_applied_once_on_the_small_image(orientation, process, de
     stored = Image.open(io.BytesIO(sample(f"exif-orientation/Landscape_{orientation}.jpg"))).size
     assert decoded[-1][0] * decoded[-1][1] < stored[0] * stored[1]  # shrunk on load, before turning
     assert image.size == upright.size and mean_difference(image, upright) < 4
+
+
+def test_encoder_settings_come_from_the_environment():
+    from ossimg.codecs import EncoderSettings
+
+    settings = EncoderSettings.from_env({"WEBP_METHOD": "2", "HEIC_PRESET": "medium", "AVIF_SPEED": ""})
+    assert (settings.webp_method, settings.heic_preset, settings.avif_speed) == (2, "medium", 8)
+
+
+def test_encoder_settings_change_the_output(monkeypatch):
+    from ossimg import codecs
+
+    fast, _ = run(sample("example.jpg"), "image/format,webp")
+    monkeypatch.setattr(codecs, "ENCODERS", codecs.EncoderSettings(webp_method=0))
+    faster, _ = run(sample("example.jpg"), "image/format,webp")
+    assert fast.size == faster.size and fast.tobytes() != faster.tobytes()

@@ -10,10 +10,11 @@ import functools
 import importlib
 import io
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from PIL import Image, ImageFile
 
+from .config import from_env
 from .errors import OssError, unsupported_format
 
 # Pillow format name -> OSS format name. MPO is how Pillow names many camera JPEGs.
@@ -64,12 +65,7 @@ class EncoderSettings:
 
     @classmethod
     def from_env(cls, env=os.environ) -> EncoderSettings:
-        values = {}
-        for f in fields(cls):
-            raw = env.get(f.name.upper())
-            if raw:
-                values[f.name] = raw if f.type == "str" else int(raw)
-        return cls(**values)
+        return from_env(cls, env)
 
 
 ENCODERS = EncoderSettings.from_env()

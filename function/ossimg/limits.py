@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
+from .config import from_env
 from .errors import too_large
 
 # Format-level caps OSS documents for sources (side, EC); other formats use MAX_SOURCE_SIDE.
@@ -27,12 +28,7 @@ class Limits:
 
     @classmethod
     def from_env(cls, env=os.environ) -> Limits:
-        values = {}
-        for f in fields(cls):
-            raw = env.get(f.name.upper())
-            if raw:
-                values[f.name] = int(raw)
-        return cls(**values)
+        return from_env(cls, env)
 
     def check_bytes(self, nbytes: int) -> None:
         if nbytes > self.max_source_bytes:
