@@ -10,6 +10,7 @@ import functools
 import importlib
 import io
 import os
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageFile
@@ -148,15 +149,30 @@ def probe(data: bytes) -> Probe:
         raise unsupported_format()
     _register(fmt)
     try:
-        image = Image.open(io.BytesIO(data), formats=[fmt])
+        try:
+            image = _open(data, fmt)
+        except Image.DecompressionBombError:
+            # Header only, Pillow's net off: our limits refuse it next, with OSS's precise code.
+            image = _open(data, fmt, pillow_guard=False)
         oss_format = OSS_FORMATS[image.format]
         frames = getattr(image, "n_frames", 1) if oss_format in ANIMATED else 1
         orientation = _orientation(image)
-    except Image.DecompressionBombError as exc:
-        raise OssError("ImageTooLarge", str(exc), 400, "0040-00000012") from None
-    except (OSError, SyntaxError, ValueError, KeyError, EOFError):
+    except Exception:  # whatever a malformed header makes a decoder raise, the file is at fault
         raise unsupported_format() from None
     return Probe(image, oss_format, frames, orientation)
+
+
+def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> Image.Image:
+    """Image.open (which reads the header only), quiet about sizes our own limits judge next."""
+    guard = Image.MAX_IMAGE_PIXELS
+    if not pillow_guard:
+        Image.MAX_IMAGE_PIXELS = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data), formats=[fmt])
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
 
 
 def _orientation(image: Image.Image) -> int:
@@ -186,8 +202,12 @@ def decode(p: Probe, at_least: tuple[int, int] | None = None, rows: int | None =
         return _normalise_mode(image)
     except Image.DecompressionBombError as exc:
         raise OssError("ImageTooLarge", str(exc), 400, "0040-00000012") from None
-    except (OSError, SyntaxError, ValueError, EOFError):
-        raise OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005") from None
+    except Exception:  # truncated or corrupt data: the file is at fault, whatever the decoder raises
+        raise damaged() from None
+
+
+def damaged() -> OssError:
+    return OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005")
 
 
 def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:
@@ -216,7 +236,9 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     if image.mode == "P" or image.mode == "PA":
         has_alpha = "transparency" in image.info or image.mode == "PA"
         return image.convert("RGBA" if has_alpha else "RGB")
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F", "1"):
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return image.convert("I").point(lambda v: v / 256).convert("L")  # 16-bit grey: scale, not clip
+    if image.mode in ("F", "1"):
         return image.convert("L")
     if image.mode == "RGBa":
         return image.convert("RGBA")
@@ -305,9 +327,9 @@ def decode_frames(p: Probe) -> Animation:
             alpha = alpha or image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
             frames.append(image.convert("RGBA" if alpha else "RGB"))  # RGB: a third less to resample
             durations.append(int(image.info.get("duration") or 100))
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except Exception:  # a damaged later frame ends the animation; a damaged first one is an error
         if not frames:
-            raise OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005") from None
+            raise damaged() from None
     return Animation(frames, durations[: len(frames)], image.info.get("loop"))
 
 
