@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requ
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
 
-.PHONY: run test invoke style styles bench lint clean
+.PHONY: run test fuzz invoke style styles bench lint clean
 
 $(STAMP): requirements-dev.txt layers/imaging/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -19,6 +19,9 @@ run: $(STAMP)  ## local server on http://127.0.0.1:3000 with an embedded, seeded
 
 test: $(STAMP)  ## the whole test suite
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+fuzz: $(STAMP)  ## the property-based tests with a large budget (make test runs a small one)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py
 
 invoke: $(STAMP)  ## make invoke EVENT=events/rest-resize.json
 	@test -n "$(EVENT)" || (echo "usage: make invoke EVENT=events/<file>.json" && exit 2)

@@ -21,6 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from ossimg import request as image_request
 from ossimg import response as image_response
+from ossimg.deadline import Deadline
 from ossimg.errors import OssError
 from ossimg.service import Settings, handle
 from ossimg.source import S3Source, s3_client
@@ -40,8 +41,9 @@ if not SETTINGS.bucket:
 @router.route("/(.+)", method=["GET", "HEAD"])  # a dynamic catch-all: keys contain slashes
 def serve_image():
     req = image_request.from_event(router.current_event.raw_event)
+    deadline = Deadline.from_context(router.lambda_context, SETTINGS.deadline_margin_ms)
     try:
-        result = handle(req, SOURCE, SETTINGS, STYLES)
+        result = handle(req, SOURCE, SETTINGS, STYLES, deadline)
     except Exception:  # a bug or an outage, never the client's input: log the stack, not the body
         logger.exception("unexpected failure", extra={"key": req.key, "oss_process": req.process})
         result = _error(

@@ -111,3 +111,13 @@ def run(data: bytes, process: str, limits=None, resources=None):
     """(decoded output image, Rendered) for an image-producing process string."""
     rendered = render(data, process, limits, resources)
     return open_image(rendered.body), rendered
+
+
+# Property-based tests: a small, derandomised budget in `make test` and CI; `make fuzz` runs more.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ci", max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

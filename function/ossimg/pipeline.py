@@ -25,6 +25,7 @@ from .codecs import (
     probe,
     resample,
 )
+from .deadline import NO_DEADLINE, Deadline
 from .grammar import Call, Chain
 from .limits import Limits
 
@@ -37,8 +38,15 @@ class Rendered:
     content_type: str
 
 
-def render(data: bytes, chain: Chain, limits: Limits, resources: dict[str, bytes] | None = None) -> Rendered:
-    """`resources`: the bytes of the objects `chain.resource_keys()` names (watermark images)."""
+def render(
+    data: bytes,
+    chain: Chain,
+    limits: Limits,
+    resources: dict[str, bytes] | None = None,
+    deadline: Deadline = NO_DEADLINE,
+) -> Rendered:
+    """`resources`: the bytes of the objects `chain.resource_keys()` names (watermark images).
+    `deadline` is checked between actions, between frames and before encoding."""
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
@@ -58,9 +66,11 @@ def render(data: bytes, chain: Chain, limits: Limits, resources: dict[str, bytes
 
     if animate:
         animation = decode_frames(source)
-        animation.frames = [apply_chain(frame, chain, sizes) for frame in animation.frames]
+        animation.frames = [apply_chain(frame, chain, sizes, deadline) for frame in animation.frames]
+        deadline.check()
         return Rendered(encode_animation(animation, fmt, quality), CONTENT_TYPES[fmt])
-    image = apply_chain(load(source, chain, orient, sizes[0]), chain, sizes)
+    image = apply_chain(load(source, chain, orient, sizes[0]), chain, sizes, deadline)
+    deadline.check()
     body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
     return Rendered(body, CONTENT_TYPES[fmt])
 
@@ -74,9 +84,10 @@ def prepared(chain: Chain, sizes: list[tuple[int, int]], resources: dict[str, by
     return Chain(calls)
 
 
-def apply_chain(image: Image.Image, chain: Chain, sizes: list[tuple[int, int]]) -> Image.Image:
+def apply_chain(image: Image.Image, chain: Chain, sizes: list[tuple[int, int]], deadline: Deadline) -> Image.Image:
     for call, size in zip(chain.calls, sizes):
         if call.action.apply:
+            deadline.check()
             image = call.action.apply(image, call.args, size)
     return image
 

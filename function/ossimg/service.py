@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from .deadline import NO_DEADLINE, Deadline
 from .errors import OssError
 from .grammar import parse
 from .limits import Limits
@@ -29,6 +30,7 @@ class Settings:
     style_prefix: str = "_styles/"
     style_delimiters: str = ""  # e.g. "!": <key>!<style> in the path; off when empty
     style_cache_seconds: float = 60
+    deadline_margin_ms: int = 1500  # stop this long before Lambda's timeout: time to encode and answer
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -41,14 +43,17 @@ class Settings:
             style_prefix=env.get("STYLE_PREFIX") or defaults.style_prefix,
             style_delimiters=env.get("STYLE_DELIMITERS", ""),
             style_cache_seconds=float(env.get("STYLE_CACHE_SECONDS") or defaults.style_cache_seconds),
+            deadline_margin_ms=int(env.get("DEADLINE_MARGIN_MS") or defaults.deadline_margin_ms),
             limits=Limits.from_env(env),
         )
 
 
-def handle(req: ImageRequest, source, settings: Settings, styles: StyleStore) -> HttpResponse:
+def handle(
+    req: ImageRequest, source, settings: Settings, styles: StyleStore, deadline: Deadline = NO_DEADLINE
+) -> HttpResponse:
     """Never raises for anything a client did: OssError becomes OSS's XML error."""
     try:
-        return _serve(req, source, settings, styles)
+        return _serve(req, source, settings, styles, deadline)
     except OssError as err:
         return error_response(err, req.request_id, req.headers.get("host", ""), settings.error_cache_control)
 
@@ -88,7 +93,7 @@ def read_resource(source, key: str, limits: Limits) -> bytes:
         obj.close()
 
 
-def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore) -> HttpResponse:
+def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore, deadline: Deadline) -> HttpResponse:
     validate_key(req.key)
     if req.key.startswith(settings.style_prefix):
         raise OssError("AccessDenied", "Styles are not served as objects.", 403)
@@ -112,7 +117,7 @@ def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore) ->
             settings.limits.check_bytes(obj.size)
             data = obj.read()
             resources = {key: read_resource(source, key, settings.limits) for key in chain.resource_keys()}
-            rendered = render(data, chain, settings.limits, resources)
+            rendered = render(data, chain, settings.limits, resources, deadline)
             check_payload(len(rendered.body))
             body, content_type = rendered.body, rendered.content_type
     finally:

@@ -1,0 +1,34 @@
+"""A request's deadline: work stops cleanly, with a 503, before Lambda would kill it mid-request."""
+
+from __future__ import annotations
+
+import time
+
+from .errors import OssError
+
+
+class Deadline:
+    def __init__(self, at: float | None = None, clock=time.monotonic):
+        self.at, self.clock = at, clock
+
+    @classmethod
+    def after(cls, seconds: float, clock=time.monotonic) -> Deadline:
+        return cls(clock() + seconds, clock)
+
+    @classmethod
+    def from_context(cls, context, margin_ms: int) -> Deadline:
+        """The Lambda context's remaining time, less a margin for encoding and sending the response."""
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        return cls.after((remaining() - margin_ms) / 1000) if remaining else cls()
+
+    def check(self) -> None:
+        if self.at is not None and self.clock() > self.at:
+            raise OssError(
+                "ServiceUnavailable",
+                "The image could not be processed in the time this function has; "
+                "ask for a smaller size or a simpler chain, or raise the function's timeout.",
+                503,
+            )
+
+
+NO_DEADLINE = Deadline()
