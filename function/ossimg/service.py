@@ -31,6 +31,7 @@ class Settings:
     style_delimiters: str = ""  # e.g. "!": <key>!<style> in the path; off when empty
     style_cache_seconds: float = 60
     deadline_margin_ms: int = 1500  # stop this long before Lambda's timeout: time to encode and answer
+    allowed_prefixes: tuple[str, ...] = ()  # empty: the whole bucket
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -44,8 +45,16 @@ class Settings:
             style_delimiters=env.get("STYLE_DELIMITERS", ""),
             style_cache_seconds=float(env.get("STYLE_CACHE_SECONDS") or defaults.style_cache_seconds),
             deadline_margin_ms=int(env.get("DEADLINE_MARGIN_MS") or defaults.deadline_margin_ms),
+            allowed_prefixes=tuple(p.strip() for p in env.get("ALLOWED_PREFIXES", "").split(",") if p.strip()),
             limits=Limits.from_env(env),
         )
+
+    def check_key(self, key: str) -> None:
+        """Only objects under the allowed prefixes are served or used; styles never as objects."""
+        if key.startswith(self.style_prefix):
+            raise OssError("AccessDenied", "Styles are not served as objects.", 403)
+        if self.allowed_prefixes and not key.startswith(self.allowed_prefixes):
+            raise OssError("AccessDenied", "This object is outside the prefixes this service may read.", 403)
 
 
 def handle(
@@ -78,8 +87,10 @@ def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> 
     return key, process
 
 
-def read_resource(source, key: str, limits: Limits) -> bytes:
-    """A watermark image: same bucket, same size limit as a source, a clear 400 when missing."""
+def read_resource(source, key: str, settings: Settings) -> bytes:
+    """A watermark image: same bucket and rules as a source, a clear 400 when missing."""
+    settings.check_key(key)
+    limits = settings.limits
     try:
         obj = source.open(key)
     except OssError as err:
@@ -95,9 +106,8 @@ def read_resource(source, key: str, limits: Limits) -> bytes:
 
 def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore, deadline: Deadline) -> HttpResponse:
     validate_key(req.key)
-    if req.key.startswith(settings.style_prefix):
-        raise OssError("AccessDenied", "Styles are not served as objects.", 403)
     key, process = resolve_style(req, settings, styles)
+    settings.check_key(key)
     chain = parse(process) if process else None  # bad requests cost no S3 call
     obj = source.open(key)
     try:
@@ -116,7 +126,7 @@ def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore, de
         else:
             settings.limits.check_bytes(obj.size)
             data = obj.read()
-            resources = {key: read_resource(source, key, settings.limits) for key in chain.resource_keys()}
+            resources = {key: read_resource(source, key, settings) for key in chain.resource_keys()}
             rendered = render(data, chain, settings.limits, resources, deadline)
             check_payload(len(rendered.body))
             body, content_type = rendered.body, rendered.content_type
