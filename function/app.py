@@ -7,6 +7,7 @@ Settings and the S3 source are built once per container, at init.
 from __future__ import annotations
 
 import json
+import os
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import (
@@ -24,6 +25,7 @@ from ossimg import response as image_response
 from ossimg.deadline import Deadline
 from ossimg.errors import OssError
 from ossimg.service import Settings, handle
+from ossimg.signing import KeyRing
 from ossimg.source import S3Source, s3_client
 from ossimg.styles import StyleStore
 
@@ -34,6 +36,25 @@ router = Router()
 SETTINGS = Settings.from_env()
 SOURCE = S3Source(SETTINGS.bucket, s3_client())  # once per container, at init
 STYLES = StyleStore(SOURCE, SETTINGS.style_prefix, SETTINGS.style_cache_seconds)
+
+
+def ssm_keys(name: str):
+    """Signing secrets from an SSM parameter (SecureString, comma-separated), read when the ring asks."""
+
+    def fetch() -> list[str]:
+        import boto3
+
+        value = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        return [key.strip() for key in value.split(",") if key.strip()]
+
+    return fetch
+
+
+KEYS = KeyRing(
+    [key.strip() for key in os.environ.get("SIGNING_KEYS", "").split(",") if key.strip()],
+    ssm_keys(os.environ["SIGNING_KEYS_PARAMETER"]) if os.environ.get("SIGNING_KEYS_PARAMETER") else None,
+    float(os.environ.get("SIGNING_KEYS_CACHE_SECONDS") or 300),
+)
 if not SETTINGS.bucket:
     logger.error("SOURCE_BUCKET is not set: every request will fail")
 
@@ -43,7 +64,7 @@ def serve_image():
     req = image_request.from_event(router.current_event.raw_event)
     deadline = Deadline.from_context(router.lambda_context, SETTINGS.deadline_margin_ms)
     try:
-        result = handle(req, SOURCE, SETTINGS, STYLES, deadline)
+        result = handle(req, SOURCE, SETTINGS, STYLES, deadline, KEYS)
     except Exception:  # a bug or an outage, never the client's input: log the stack, not the body
         logger.exception("unexpected failure", extra={"key": req.key, "oss_process": req.process})
         result = _error(

@@ -82,15 +82,21 @@ def test_rest_api_is_regional_binary_with_get_and_head(template):
     assert routes == {("/{proxy+}", "GET"), ("/{proxy+}", "HEAD")}
 
 
-def test_s3_access_is_read_only_on_the_source_bucket(template):
+def test_access_is_read_only_on_the_source_bucket_and_the_signing_parameter(template):
     policies = template["Resources"]["ImageFunction"]["Properties"]["Policies"]
-    assert policies == [{"S3ReadPolicy": {"BucketName": {"Ref": "SourceBucketName"}}}]
+    assert policies[0] == {"S3ReadPolicy": {"BucketName": {"Ref": "SourceBucketName"}}}
+    condition, statement, _ = policies[1]["If"]
+    assert condition == "SignedUrls" and statement["Statement"][0]["Action"] == "ssm:GetParameter"
+    assert len(policies) == 2
 
 
 def test_cdn_cache_key_is_the_process_string_only(template):
     (policy,) = resources(template, "AWS::CloudFront::CachePolicy").values()
     params = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
-    assert params["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["x-oss-process"]}
+    assert params["QueryStringsConfig"] == {
+        "QueryStringBehavior": "whitelist",  # signature parameters join the key only when signing is on
+        "QueryStrings": {"If": ["SignedUrls", ["x-oss-process", "x-expires", "x-signature"], ["x-oss-process"]]},
+    }
     assert params["CookiesConfig"] == {"CookieBehavior": "none"} and params["HeadersConfig"] == {
         "HeaderBehavior": "none"
     }

@@ -22,6 +22,7 @@ class ImageRequest:
     process: str | None
     headers: dict = field(default_factory=dict)  # lower-case names
     request_id: str = ""
+    query: tuple[tuple[str, str], ...] = ()  # every query parameter, decoded, in order
 
     @property
     def is_head(self) -> bool:
@@ -30,17 +31,22 @@ class ImageRequest:
 
 def from_event(event: dict) -> ImageRequest:
     if event.get("version") == "2.0":
-        method, key, process = _v2(event)
+        method, key = _v2(event)
+        query = tuple(parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True))
     else:
         method = event.get("httpMethod", "GET")
         key = unquote(event.get("path") or "/")[1:]
-        process = (event.get("queryStringParameters") or {}).get(PROCESS_PARAM)
+        multi = event.get("multiValueQueryStringParameters") or {
+            k: [v] for k, v in (event.get("queryStringParameters") or {}).items()
+        }
+        query = tuple((k, v) for k, values in multi.items() for v in values)
+    process = next((v for k, v in reversed(query) if k == PROCESS_PARAM), None)
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     request_id = (event.get("requestContext") or {}).get("requestId", "")
-    return ImageRequest(method.upper(), key, process or None, headers, request_id)
+    return ImageRequest(method.upper(), key, process or None, headers, request_id, query)
 
 
-def _v2(event: dict) -> tuple[str, str, str | None]:
+def _v2(event: dict) -> tuple[str, str]:
     context = event.get("requestContext") or {}
     method = (context.get("http") or {}).get("method", "GET")
     path = event.get("rawPath") or "/"
@@ -50,8 +56,7 @@ def _v2(event: dict) -> tuple[str, str, str | None]:
         stage = context.get("stage", "$default")
         if stage != "$default" and path.startswith(f"/{stage}/"):
             path = path[len(stage) + 1 :]
-    query = dict(parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True))
-    return method, path[1:], query.get(PROCESS_PARAM)
+    return method, path[1:]
 
 
 def validate_key(key: str) -> None:

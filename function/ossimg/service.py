@@ -19,6 +19,7 @@ from .response import (
     http_date,
     is_not_modified,
 )
+from .signing import NO_KEYS, KeyRing, verify
 from .styles import StyleStore, check_content, check_name, no_such_style, valid_name
 
 
@@ -58,10 +59,16 @@ class Settings:
 
 
 def handle(
-    req: ImageRequest, source, settings: Settings, styles: StyleStore, deadline: Deadline = NO_DEADLINE
+    req: ImageRequest,
+    source,
+    settings: Settings,
+    styles: StyleStore,
+    deadline: Deadline = NO_DEADLINE,
+    keys: KeyRing = NO_KEYS,
 ) -> HttpResponse:
     """Never raises for anything a client did: OssError becomes OSS's XML error."""
     try:
+        verify(req.key, list(req.query), keys)
         return _serve(req, source, settings, styles, deadline)
     except OssError as err:
         return error_response(err, req.request_id, req.headers.get("host", ""), settings.error_cache_control)
