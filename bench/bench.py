@@ -51,8 +51,8 @@ def setup_app(names: tuple[str, ...] | None = None):
     from ossimg.source import MemorySource
     from ossimg.styles import StyleStore
 
-    app.SOURCE = MemorySource({p.name: p.read_bytes() for p in IMAGES.iterdir() if not names or p.name in names})
-    app.STYLES = StyleStore(app.SOURCE, "_styles/", 60)
+    source = MemorySource({p.name: p.read_bytes() for p in IMAGES.iterdir() if not names or p.name in names})
+    app.BACKENDS = app.Backends(source, StyleStore(source, "_styles/", 60))
     return app
 
 

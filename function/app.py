@@ -24,9 +24,9 @@ from ossimg import request as image_request
 from ossimg import response as image_response
 from ossimg.deadline import Deadline
 from ossimg.errors import OssError
-from ossimg.service import Settings, handle
+from ossimg.service import Backends, Settings, handle
 from ossimg.signing import KeyRing
-from ossimg.source import S3Source, s3_client
+from ossimg.source import S3Outputs, S3Source, s3_client
 from ossimg.styles import StyleStore
 
 logger = Logger(service="oss-image")  # POWERTOOLS_SERVICE_NAME overrides
@@ -55,6 +55,12 @@ KEYS = KeyRing(
     ssm_keys(os.environ["SIGNING_KEYS_PARAMETER"]) if os.environ.get("SIGNING_KEYS_PARAMETER") else None,
     float(os.environ.get("SIGNING_KEYS_CACHE_SECONDS") or 300),
 )
+OUTPUTS = (
+    S3Outputs(os.environ["OUTPUT_BUCKET"], s3_client(), os.environ.get("OUTPUT_BASE_URL", ""))
+    if os.environ.get("OUTPUT_BUCKET")
+    else None
+)
+BACKENDS = Backends(SOURCE, STYLES, KEYS, OUTPUTS)
 if not SETTINGS.bucket:
     logger.error("SOURCE_BUCKET is not set: every request will fail")
 
@@ -64,7 +70,7 @@ def serve_image():
     req = image_request.from_event(router.current_event.raw_event)
     deadline = Deadline.from_context(router.lambda_context, SETTINGS.deadline_margin_ms)
     try:
-        result = handle(req, SOURCE, SETTINGS, STYLES, deadline, KEYS)
+        result = handle(req, SETTINGS, BACKENDS, deadline)
     except Exception:  # a bug or an outage, never the client's input: log the stack, not the body
         logger.exception("unexpected failure", extra={"key": req.key, "oss_process": req.process})
         result = _error(

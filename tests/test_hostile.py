@@ -21,7 +21,7 @@ from hostile import (
 from ossimg import pipeline
 from ossimg.params import b64encode
 from ossimg.request import ImageRequest
-from ossimg.service import Settings, handle
+from ossimg.service import Backends, Settings, handle
 from ossimg.source import MemorySource
 from ossimg.styles import StyleStore
 
@@ -48,7 +48,7 @@ FAMILIES = [
 def serve(data: bytes, process: str | None, settings: Settings | None = None):
     source = MemorySource({"x": data})
     settings = settings or Settings(bucket="memory")
-    return handle(ImageRequest("GET", "x", process), source, settings, StyleStore(source, "_styles/", 60))
+    return handle(ImageRequest("GET", "x", process), settings, Backends(source, StyleStore(source, "_styles/", 60)))
 
 
 def assert_sane(response, process):

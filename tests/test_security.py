@@ -10,7 +10,7 @@ import pytest
 from conftest import sample
 from ossimg.params import b64encode
 from ossimg.request import ImageRequest
-from ossimg.service import Settings, handle
+from ossimg.service import Backends, Settings, handle
 from ossimg.source import MemorySource
 from ossimg.styles import StyleStore
 
@@ -25,7 +25,7 @@ SOURCE = MemorySource(OBJECTS)
 
 
 def serve(key: str, process: str | None, settings: Settings):
-    return handle(ImageRequest("GET", key, process), SOURCE, settings, StyleStore(SOURCE, "_styles/", 60))
+    return handle(ImageRequest("GET", key, process), settings, Backends(SOURCE, StyleStore(SOURCE, "_styles/", 60)))
 
 
 RESTRICTED = Settings(bucket="b", allowed_prefixes=("public/",))

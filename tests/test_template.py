@@ -87,7 +87,17 @@ def test_access_is_read_only_on_the_source_bucket_and_the_signing_parameter(temp
     assert policies[0] == {"S3ReadPolicy": {"BucketName": {"Ref": "SourceBucketName"}}}
     condition, statement, _ = policies[1]["If"]
     assert condition == "SignedUrls" and statement["Statement"][0]["Action"] == "ssm:GetParameter"
-    assert len(policies) == 2
+    condition, crud, _ = policies[2]["If"]
+    assert condition == "HasOutputBucket" and crud == {"S3CrudPolicy": {"BucketName": {"Ref": "OutputBucket"}}}
+    assert len(policies) == 3
+
+
+def test_the_output_bucket_is_private_and_expires(template):
+    bucket = template["Resources"]["OutputBucket"]
+    assert bucket["Condition"] == "HasOutputBucket"
+    assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    (rule,) = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == {"Ref": "OutputRetentionDays"}
 
 
 def test_cdn_cache_key_is_the_process_string_only(template):

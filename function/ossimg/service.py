@@ -18,6 +18,7 @@ from .response import (
     error_response,
     http_date,
     is_not_modified,
+    max_raw_body,
 )
 from .signing import NO_KEYS, KeyRing, verify
 from .styles import StyleStore, check_content, check_name, no_such_style, valid_name
@@ -33,6 +34,8 @@ class Settings:
     style_cache_seconds: float = 60
     deadline_margin_ms: int = 1500  # stop this long before Lambda's timeout: time to encode and answer
     allowed_prefixes: tuple[str, ...] = ()  # empty: the whole bucket
+    output_prefix: str = "derived/"  # where oversized derivatives go in OUTPUT_BUCKET
+    redirect_cache_control: str = "public, max-age=300"  # shorter than the redirect URLs live
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -47,6 +50,8 @@ class Settings:
             style_cache_seconds=float(env.get("STYLE_CACHE_SECONDS") or defaults.style_cache_seconds),
             deadline_margin_ms=int(env.get("DEADLINE_MARGIN_MS") or defaults.deadline_margin_ms),
             allowed_prefixes=tuple(p.strip() for p in env.get("ALLOWED_PREFIXES", "").split(",") if p.strip()),
+            output_prefix=env.get("OUTPUT_PREFIX") or defaults.output_prefix,
+            redirect_cache_control=env.get("REDIRECT_CACHE_CONTROL") or defaults.redirect_cache_control,
             limits=Limits.from_env(env),
         )
 
@@ -58,18 +63,21 @@ class Settings:
             raise OssError("AccessDenied", "This object is outside the prefixes this service may read.", 403)
 
 
-def handle(
-    req: ImageRequest,
-    source,
-    settings: Settings,
-    styles: StyleStore,
-    deadline: Deadline = NO_DEADLINE,
-    keys: KeyRing = NO_KEYS,
-) -> HttpResponse:
+@dataclass
+class Backends:
+    """What requests read from and write to, built once per container at the edge."""
+
+    source: object  # open(key) -> SourceObject; url_for(key) -> a URL to the object itself
+    styles: StyleStore
+    keys: KeyRing = NO_KEYS  # signing secrets; none: URLs need no signature
+    outputs: object | None = None  # find(key) / store(...) -> URL: oversized results redirect there
+
+
+def handle(req: ImageRequest, settings: Settings, backends: Backends, deadline: Deadline = NO_DEADLINE) -> HttpResponse:
     """Never raises for anything a client did: OssError becomes OSS's XML error."""
     try:
-        verify(req.key, list(req.query), keys)
-        return _serve(req, source, settings, styles, deadline)
+        verify(req.key, list(req.query), backends.keys)
+        return _serve(req, settings, backends, deadline)
     except OssError as err:
         return error_response(err, req.request_id, req.headers.get("host", ""), settings.error_cache_control)
 
@@ -94,6 +102,16 @@ def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> 
     return key, process
 
 
+def redirect(url: str, settings: Settings, req: ImageRequest) -> HttpResponse:
+    headers = {
+        "Location": url,
+        "Cache-Control": settings.redirect_cache_control,
+        "Content-Length": "0",
+        "x-oss-request-id": req.request_id,
+    }
+    return HttpResponse(302, headers)
+
+
 def read_resource(source, key: str, settings: Settings) -> bytes:
     """A watermark image: same bucket and rules as a source, a clear 400 when missing."""
     settings.check_key(key)
@@ -111,11 +129,12 @@ def read_resource(source, key: str, settings: Settings) -> bytes:
         obj.close()
 
 
-def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore, deadline: Deadline) -> HttpResponse:
+def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: Deadline) -> HttpResponse:
     validate_key(req.key)
-    key, process = resolve_style(req, settings, styles)
+    key, process = resolve_style(req, settings, backends.styles)
     settings.check_key(key)
     chain = parse(process) if process else None  # bad requests cost no S3 call
+    source, outputs = backends.source, backends.outputs
     obj = source.open(key)
     try:
         etag = derived_etag(obj.etag, chain.canonical if chain else None)
@@ -128,15 +147,23 @@ def _serve(req: ImageRequest, source, settings: Settings, styles: StyleStore, de
         if is_not_modified(req.headers, etag, obj.last_modified):
             return HttpResponse(304, headers)  # the body is never downloaded
         if chain is None:
+            if outputs and obj.size > max_raw_body():
+                return redirect(source.url_for(key), settings, req)  # too big for Lambda: fetch it directly
             check_payload(obj.size)
             body, content_type = obj.read(), obj.content_type
         else:
+            output_key = settings.output_prefix + etag.strip('"')
+            if outputs and (stored := outputs.find(output_key)):
+                return redirect(stored, settings, req)  # made and stored before: no work
             settings.limits.check_bytes(obj.size)
             data = obj.read()
             resources = {key: read_resource(source, key, settings) for key in chain.resource_keys()}
             rendered = render(data, chain, settings.limits, resources, deadline)
-            check_payload(len(rendered.body))
             body, content_type = rendered.body, rendered.content_type
+            if outputs and len(body) > max_raw_body():
+                url = outputs.store(output_key, body, content_type, headers["Cache-Control"])
+                return redirect(url, settings, req)
+            check_payload(len(body))
     finally:
         obj.close()
     headers["Content-Type"] = content_type

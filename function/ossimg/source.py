@@ -48,6 +48,12 @@ class S3Source:
     def client(self):
         return self._client or s3_client()
 
+    def url_for(self, key: str, seconds: int = 3600) -> str:
+        """A presigned GET of the object itself (for originals too big to pass through Lambda)."""
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+        )
+
     def open(self, key: str) -> SourceObject:
         from botocore.exceptions import ClientError
 
@@ -63,6 +69,39 @@ class S3Source:
             cache_control=r.get("CacheControl"),
             _body=r["Body"],
         )
+
+
+class S3Outputs:
+    """OUTPUT_BUCKET: derivatives too big for a Lambda response, stored once and redirected to."""
+
+    def __init__(self, bucket: str, client, base_url: str = "", seconds: int = 3600):
+        self.bucket, self.client, self.base_url, self.seconds = bucket, client, base_url.rstrip("/"), seconds
+
+    def url(self, key: str) -> str:
+        if self.base_url:  # e.g. a CloudFront distribution in front of the output bucket
+            from urllib.parse import quote
+
+            return f"{self.base_url}/{quote(key)}"
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.seconds
+        )
+
+    def find(self, key: str) -> str | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise
+        return self.url(key)
+
+    def store(self, key: str, body: bytes, content_type: str, cache_control: str) -> str:
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
+        )
+        return self.url(key)
 
 
 def _mapped(code: str) -> Exception:
@@ -95,3 +134,6 @@ class MemorySource:
             raise no_such_key()
         data = self.objects[key]
         return SourceObject(self.etags[key], self.modified, len(data), self.content_type, None, io.BytesIO(data))
+
+    def url_for(self, key: str) -> str:
+        return f"memory:///{key}"

@@ -1,0 +1,74 @@
+"""Outputs too big for a Lambda response: stored in OUTPUT_BUCKET and redirected to, or a clear 400."""
+
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import BUCKET, sample, to_reply
+from devtools.events import FakeContext, rest_event
+from ossimg.response import max_raw_body
+from ossimg.source import S3Outputs
+
+BIG = "x-oss-process=image/resize,m_fixed,w_1500,h_1500,limit_0/format,bmp"  # a 6.75 MB BMP
+OUTPUT_BUCKET = "test-derived"
+
+
+@pytest.fixture
+def outputs(s3, monkeypatch):
+    import app
+
+    if OUTPUT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=OUTPUT_BUCKET)
+    store = S3Outputs(OUTPUT_BUCKET, s3)
+    monkeypatch.setattr(app, "BACKENDS", replace(app.BACKENDS, outputs=store))
+    return store
+
+
+def call(path: str, query: str = ""):
+    import app
+
+    return to_reply(app.handler(rest_event("GET", path, query), FakeContext()))
+
+
+def test_without_an_output_bucket_a_big_result_is_a_cacheable_400(s3):
+    reply = call("/example.jpg", BIG)
+    assert reply.status == 400 and b"ImageTooLarge" in reply.body and "max-age" in reply.headers["Cache-Control"]
+
+
+def test_a_big_result_is_stored_once_and_redirected_to(outputs, s3, monkeypatch):
+    first = call("/example.jpg", BIG)
+    assert first.status == 302 and first.body == b""
+    location = urlsplit(first.headers["Location"])
+    key = location.path.split("/", 2)[2] if location.path.startswith(f"/{OUTPUT_BUCKET}/") else location.path[1:]
+    stored = s3.get_object(Bucket=OUTPUT_BUCKET, Key=key)
+    body = stored["Body"].read()
+    assert len(body) > max_raw_body() and stored["ContentType"] == "image/bmp"
+    assert key.startswith("derived/") and "max-age" in first.headers["Cache-Control"]
+
+    import ossimg.service
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(ossimg.service, "render", no_rendering)
+    again = call("/example.jpg", BIG)
+    assert again.status == 302 and urlsplit(again.headers["Location"]).path == location.path
+
+
+def test_small_results_are_still_answered_directly(outputs):
+    reply = call("/example.jpg", "x-oss-process=image/resize,w_100")
+    assert reply.status == 200 and reply.image.size == (100, 67)
+
+
+def test_an_original_too_big_to_pass_through_redirects_to_itself(outputs, s3):
+    big = sample("example.jpg") + b"\0" * (max_raw_body() + 1)
+    s3.put_object(Bucket=BUCKET, Key="huge-original.jpg", Body=big, ContentType="image/jpeg")
+    reply = call("/huge-original.jpg")
+    assert reply.status == 302
+    assert urlsplit(reply.headers["Location"]).path.endswith("huge-original.jpg")
+
+
+def test_a_public_base_url_instead_of_presigning(s3):
+    store = S3Outputs(OUTPUT_BUCKET, s3, base_url="https://derived.example.com/")
+    assert store.url("derived/abc") == "https://derived.example.com/derived/abc"
