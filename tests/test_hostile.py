@@ -208,3 +208,23 @@ def test_a_one_frame_animation_and_a_gif_with_a_damaged_later_frame(objects):
     gif = sample("example.gif")
     cut = gif[: int(len(gif) * 0.8)]  # the last frame is incomplete
     assert_sane(serve(cut, "image/resize,w_100"), "image/resize,w_100")
+
+
+def srgb_bytes() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def test_a_profile_is_only_kept_when_it_matches_the_output():
+    cmyk_profile = bytearray(srgb_bytes())
+    cmyk_profile[16:20] = b"CMYK"  # claims CMYK (and cannot convert): the plain conversion is used
+    red = Image.new("RGB", (32, 32), (220, 30, 30)).convert("CMYK")
+    out = Image.open(io.BytesIO(serve(encoded(red, "JPEG", icc_profile=bytes(cmyk_profile)), "image/format,png").body))
+    assert "icc_profile" not in out.info  # a CMYK profile on RGB pixels would be wrong
+    assert out.convert("RGB").getpixel((16, 16))[0] > 190
+    tagged = encoded(Image.new("RGB", (32, 32), (10, 200, 10)), "JPEG", icc_profile=srgb_bytes())
+    kept = Image.open(io.BytesIO(serve(tagged, "image/resize,w_16/format,webp").body))
+    assert kept.info.get("icc_profile") == srgb_bytes()
+    grey = encoded(Image.new("L", (32, 32), 128), "JPEG", icc_profile=srgb_bytes())  # an RGB profile on grey
+    assert "icc_profile" not in Image.open(io.BytesIO(serve(grey, "image/format,png").body)).info

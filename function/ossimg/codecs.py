@@ -242,7 +242,30 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
         return image.convert("L")
     if image.mode == "RGBa":
         return image.convert("RGBA")
+    if image.mode == "CMYK" and image.info.get("icc_profile"):
+        return _to_srgb(image)
     return image.convert("RGBA" if "A" in image.getbands() else "RGB")
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """CMYK through its own profile to sRGB (Pillow's plain conversion ignores the profile)."""
+    from PIL import ImageCms
+
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
+        return ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except Exception:  # an unreadable profile: the plain conversion is the best left
+        return image.convert("RGB")
+
+
+def matching_profile(image: Image.Image, icc: bytes | None) -> bytes | None:
+    """The source's ICC profile, if it describes the output's colour space (RGB or grey), else none."""
+    if not icc or len(icc) < 20:
+        return None
+    space = icc[16:20]
+    if (space == b"RGB " and image.mode in ("RGB", "RGBA")) or (space == b"GRAY" and image.mode in ("L", "LA")):
+        return icc
+    return None
 
 
 def estimate_jpeg_quality(image: Image.Image) -> int | None:
@@ -274,16 +297,20 @@ def _table_sums() -> dict[int, int]:
 
 def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: bytes | None) -> bytes:
     out = io.BytesIO()
-    extra = {"icc_profile": icc} if icc and fmt in ("jpg", "png", "webp", "tiff", "avif", "heic") else {}
-    if fmt == "jpg":
+    if fmt in ("jpg", "bmp"):
         image = flatten(image)
+    # Always explicit: Pillow's savers otherwise fall back to the image's own (source's) profile.
+    extra = (
+        {"icc_profile": matching_profile(image, icc)} if fmt in ("jpg", "png", "webp", "tiff", "avif", "heic") else {}
+    )
+    if fmt == "jpg":
         image.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive, **extra)
     elif fmt == "png":
         image.save(out, "PNG", compress_level=6, **extra)
     elif fmt == "webp":
         image.save(out, "WEBP", quality=quality, method=ENCODERS.webp_method, **extra)
     elif fmt == "bmp":
-        flatten(image).save(out, "BMP")  # readers ignore the alpha of Pillow's 32-bit BMPs: white, not black
+        image.save(out, "BMP")  # flattened above: readers ignore the alpha of Pillow's 32-bit BMPs
     elif fmt == "gif":
         image.save(out, "GIF")
     elif fmt == "tiff":
