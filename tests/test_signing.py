@@ -120,3 +120,13 @@ def test_the_handler_requires_and_checks_signatures(s3, monkeypatch):
     assert call("x-oss-process=image/resize,w_100").status == 403
     tampered = call(parts.query.replace("w_100", "w_101"))
     assert tampered.status == 403 and b"SignatureDoesNotMatch" in tampered.body
+
+
+def test_the_readme_shows_the_tested_client():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme, source = (root / "README.md").read_text(), (root / "devtools/sign.py").read_text()
+    shown = readme[readme.index("def signed_url(") :].split("```")[0].strip()
+    assert shown == source[source.index("def signed_url(") : source.index("\n\n\nif __name__")].strip()
+    assert "2967dfcbdc13a97eaffe617fcda81ffaef095db7ca1d536e6f90b7af16baea4a" in readme
