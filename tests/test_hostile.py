@@ -100,6 +100,13 @@ def test_bombs_are_refused_before_decoding_in_milliseconds_and_little_memory(nam
     assert response.status == 400 and f"<EC>{ec}</EC>".encode() in response.body
 
 
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_bombs_are_refused_by_every_action_family(name, no_decoding):
+    for process in FAMILIES:
+        response = serve(BOMBS[name][0], process)
+        assert response.status == 400 and b"ImageTooLarge" in response.body, process
+
+
 def test_thousands_of_frames_are_refused():
     response = serve(many_frames_gif(1500), "image/resize,w_10")
     assert response.status == 400 and b"ImageTooLarge" in response.body
