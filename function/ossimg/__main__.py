@@ -1,0 +1,65 @@
+"""The pipeline on local files, for scripts and trying things out.
+
+    python -m ossimg process INPUT 'image/resize,w_300/format,webp' -o OUTPUT
+    python -m ossimg info INPUT
+
+A folder stands in for the bucket (`--root`, default: the input's folder): watermark images and
+styles (`style/<name>` reads ROOT/_styles/<name>) come from it. Limits and encoder settings come
+from the same environment variables as the function's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import OssError
+from .grammar import parse
+from .limits import Limits
+from .pipeline import render
+from .styles import check_content, check_name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ossimg", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    process = commands.add_parser("process", help="apply an x-oss-process string to an image file")
+    process.add_argument("input", type=Path)
+    process.add_argument("process", help="image/... or style/<name>")
+    process.add_argument("-o", "--output", type=Path, required=True)
+    process.add_argument("--root", type=Path, help="the folder that stands in for the bucket")
+    info = commands.add_parser("info", help="print OSS's image/info JSON for an image file")
+    info.add_argument("input", type=Path)
+    args = parser.parse_args(argv)
+
+    root = getattr(args, "root", None) or args.input.parent
+    chain_text = args.process if args.command == "process" else "image/info"
+    try:
+        if chain_text.startswith("style/"):
+            name = chain_text.removeprefix("style/")
+            check_name(name)
+            chain_text = (root / "_styles" / name).read_text().strip()
+            check_content(chain_text)
+        chain = parse(chain_text)
+        resources = {key: (root / key).read_bytes() for key in chain.resource_keys()}
+        start = time.perf_counter()
+        rendered = render(args.input.read_bytes(), chain, Limits.from_env(), resources)
+        elapsed = (time.perf_counter() - start) * 1000
+    except OssError as err:
+        print(f"{err.code}{f' ({err.ec})' if err.ec else ''}: {err.message}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"cannot read {err.filename}: {err.strerror}", file=sys.stderr)
+        return 2
+    if args.command == "info":
+        print(rendered.body.decode())
+        return 0
+    args.output.write_bytes(rendered.body)
+    print(f"{args.output}: {rendered.content_type}, {len(rendered.body):,} bytes, {elapsed:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
