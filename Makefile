@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requ
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
 
-.PHONY: run test fuzz invoke style styles bench lint clean
+.PHONY: run test fuzz invoke style styles bench lint build layer-check clean
 
 $(STAMP): requirements-dev.txt layers/imaging/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -46,6 +46,12 @@ lint: $(STAMP) $(SAM_VENV)/bin/sam  ## ruff, cfn-lint and sam validate --lint
 	$(VENV)/bin/ruff format --check function devtools tests bench
 	$(SAM_VENV)/bin/cfn-lint --non-zero-exit-code error template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+
+build: $(SAM_VENV)/bin/sam  ## sam build, without Docker and without python3.12
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
+
+layer-check: build $(STAMP)  ## the built layers: aarch64 binaries, pinned versions, Lambda's size limits
+	$(PY) -m devtools.layer_check
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache

@@ -123,3 +123,14 @@ def test_cfn_lint_passes():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_layer_check_reads_elf_machines_and_pins():
+    import PIL
+
+    from devtools.layer_check import elf_machine, pins
+
+    local = next(Path(PIL.__file__).parent.glob("_imaging*.so"))
+    assert elf_machine(local) in (0x3E, 0xB7)  # this machine's own build: x86-64 or aarch64
+    assert elf_machine(ROOT / "README.md") is None
+    assert pins(ROOT / "layers/imaging/requirements.txt")["pillow"] == "13.0.0"
