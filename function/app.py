@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import (
     APIGatewayHttpResolver,
     APIGatewayRestResolver,
@@ -31,6 +32,7 @@ from ossimg.styles import StyleStore
 
 logger = Logger(service="oss-image")  # POWERTOOLS_SERVICE_NAME overrides
 metrics = Metrics(namespace="OssImage")  # POWERTOOLS_METRICS_NAMESPACE overrides
+tracer = Tracer(service="oss-image")  # active in Lambda with Tracing: Active; a no-op elsewhere
 router = Router()
 
 SETTINGS = Settings.from_env()
@@ -66,8 +68,12 @@ if not SETTINGS.bucket:
 
 
 @router.route("/(.+)", method=["GET", "HEAD"])  # a dynamic catch-all: keys contain slashes
+@tracer.capture_method(capture_response=False)  # never the image in a trace
 def serve_image():
+    started = time.perf_counter()
     req = image_request.from_event(router.current_event.raw_event)
+    if cf_id := req.headers.get("x-amz-cf-id"):
+        logger.append_keys(cf_id=cf_id)  # joins our logs with CloudFront's
     deadline = Deadline.from_context(router.lambda_context, SETTINGS.deadline_margin_ms)
     try:
         result = handle(req, SETTINGS, BACKENDS, deadline)
@@ -76,35 +82,47 @@ def serve_image():
         result = _error(
             OssError("InternalError", f"We encountered an internal error. Request id {req.request_id}.", 500), req
         )
-    _record(req, result)
+    _record(req, result, (time.perf_counter() - started) * 1000)
     return _to_powertools(result, req.is_head)
 
 
 def no_route(_exc):
     req = image_request.from_event(router.current_event.raw_event)
     if req.method not in ("GET", "HEAD"):
-        return _to_powertools(
-            _error(OssError("MethodNotAllowed", f"The method {req.method} is not allowed; use GET or HEAD.", 405), req),
-            False,
-        )
-    return _to_powertools(
-        _error(OssError("InvalidArgument", "No object key is given in the path.", 400), req), req.is_head
-    )
+        err = OssError("MethodNotAllowed", f"The method {req.method} is not allowed; use GET or HEAD.", 405)
+    else:
+        err = OssError("InvalidArgument", "No object key is given in the path.", 400)
+    result = _error(err, req)
+    _record(req, result, 0.0)
+    return _to_powertools(result, req.is_head)
 
 
 def _error(err: OssError, req) -> image_response.HttpResponse:
     return image_response.error_response(err, req.request_id, req.headers.get("host", ""), SETTINGS.error_cache_control)
 
 
-def _record(req, result) -> None:
+def _record(req, result, latency_ms: float) -> None:
+    """One request per invocation, so its dimensions are the invocation's: few values each."""
+    meta = result.meta
+    content_type = result.headers.get("Content-Type", "")
+    metrics.add_dimension(name="Action", value=meta.get("action", "none"))
+    metrics.add_dimension(
+        name="Format", value=content_type.split("/")[-1] if result.status < 300 else str(result.status)
+    )
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-    if result.status >= 500:
-        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
-    elif result.status >= 400:
-        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
-    else:
+    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=latency_ms)
+    if "error" in meta:
+        metrics.add_dimension(name="ErrorCode", value=meta["error"])
+        metrics.add_metric(
+            name="ServerErrors" if result.status >= 500 else "ClientErrors", unit=MetricUnit.Count, value=1
+        )
+    elif result.status == 200:
+        metrics.add_metric(name="BytesIn", unit=MetricUnit.Bytes, value=meta.get("bytes_in", 0))
         metrics.add_metric(name="BytesOut", unit=MetricUnit.Bytes, value=int(result.headers.get("Content-Length", 0)))
-    logger.info("served", extra={"status": result.status, "key": req.key, "oss_process": req.process})
+    logger.info(
+        "served",
+        extra={"status": result.status, "key": req.key, "oss_process": req.process, "ms": round(latency_ms, 1), **meta},
+    )
 
 
 def _to_powertools(result: image_response.HttpResponse, head: bool) -> Response:
@@ -148,8 +166,9 @@ def _resolver_for(event: dict):
     return HTTP_API
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict, context) -> dict:
     resolver = _resolver_for(event)
     result = resolver.resolve(event, context)

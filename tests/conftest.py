@@ -24,7 +24,6 @@ os.environ.update(
     AWS_SESSION_TOKEN="testing",
     AWS_DEFAULT_REGION="us-east-1",
     SOURCE_BUCKET=BUCKET,
-    POWERTOOLS_METRICS_DISABLED="true",
     POWERTOOLS_LOG_LEVEL="WARNING",
     STYLE_DELIMITERS="!",
 )

@@ -22,6 +22,7 @@ class HttpResponse:
     headers: dict = field(default_factory=dict)
     body: bytes = b""
     text: bool = False  # a body we wrote as UTF-8 (XML, JSON); stored objects are always bytes
+    meta: dict = field(default_factory=dict)  # what happened, for metrics: action, format, bytes in
 
 
 def derived_etag(source_etag: str, canonical_process: str | None) -> str:
@@ -88,4 +89,4 @@ def error_response(err: OssError, request_id: str, host: str, cache_control: str
     }
     if err.ec:
         headers["x-oss-ec"] = err.ec
-    return HttpResponse(err.status, headers, body, text=True)
+    return HttpResponse(err.status, headers, body, text=True, meta={"error": err.code})

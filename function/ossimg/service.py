@@ -169,4 +169,5 @@ def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: 
     headers["Content-Type"] = content_type
     headers["Content-Length"] = str(len(body))
     described = chain is not None and chain.standalone is not None  # info, average-hue: our JSON
-    return HttpResponse(200, headers, b"" if req.is_head else body, text=described)
+    meta = {"action": chain.calls[0].action.name if chain else "original", "bytes_in": obj.size}
+    return HttpResponse(200, headers, b"" if req.is_head else body, text=described, meta=meta)

@@ -1,0 +1,47 @@
+"""Logs and metrics: structured, low-cardinality, never the image."""
+
+import json
+
+from conftest import to_reply
+from devtools.events import FakeContext, rest_event
+
+
+def emf_and_logs(capsys, log=None):
+    text = capsys.readouterr().out + (log.getvalue() if log else "")
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    return [x for x in lines if "_aws" in x], [x for x in lines if "message" in x]
+
+
+def test_a_processed_request_emits_metrics_and_a_log_line(s3, capsys, monkeypatch):
+    import io
+
+    import app
+
+    log = io.StringIO()  # the logger keeps the stdout it saw at import, so read its handler directly
+    for handler in app.logger.handlers:
+        monkeypatch.setattr(handler, "stream", log)
+    app.logger.setLevel("INFO")  # the suite runs at WARNING
+    capsys.readouterr()
+    event = rest_event("GET", "/example.jpg", "x-oss-process=image/resize,w_100", {"X-Amz-Cf-Id": "cf-123=="})
+    assert to_reply(app.handler(event, FakeContext())).status == 200
+    metrics, logs = emf_and_logs(capsys, log)
+    blob = next(m for m in metrics if "Requests" in m)
+    names = {d["Name"] for d in blob["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"Requests", "Latency", "BytesIn", "BytesOut"} <= names
+    assert (blob["Action"], blob["Format"]) == ("resize", "jpeg")
+    assert blob["BytesIn"] == [21839.0]
+    served = next(line for line in logs if line["message"] == "served")
+    assert served["cf_id"] == "cf-123==" and served["status"] == 200 and served["correlation_id"]
+    assert "body" not in served and len(json.dumps(served)) < 2000  # no image bytes in logs
+    app.logger.setLevel("WARNING")
+    app.logger.remove_keys(["cf_id"])
+
+
+def test_errors_are_counted_by_code(s3, capsys):
+    import app
+
+    capsys.readouterr()
+    app.handler(rest_event("GET", "/example.jpg", "x-oss-process=image/resize,w_0"), FakeContext())
+    metrics, _ = emf_and_logs(capsys)
+    blob = next(m for m in metrics if "Requests" in m)
+    assert blob["ErrorCode"] == "InvalidArgument" and blob["ClientErrors"] == [1.0] and blob["Format"] == "400"
