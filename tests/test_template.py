@@ -38,7 +38,13 @@ def test_function_runtime_architecture_and_timeout(template):
     glob = template["Globals"]["Function"]
     assert glob["Runtime"] == "python3.12" and glob["Architectures"] == ["arm64"]
     assert glob["Timeout"] <= 28  # API Gateway gives up at 29 s
-    assert 1024 <= glob["MemorySize"] <= 10240
+    memory = template["Parameters"]["MemorySize"]
+    assert glob["MemorySize"] == {"Ref": "MemorySize"} and memory["Default"] == 1769
+    assert 128 <= memory["MinValue"] and memory["MaxValue"] <= 10240
+    assert (
+        glob["Tracing"] == "Active"
+        and glob["Environment"]["Variables"]["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    )
     fn = template["Resources"]["ImageFunction"]["Properties"]
     assert fn["Handler"] == "app.handler" and fn["CodeUri"] == "function/"
     assert fn["Environment"]["Variables"]["SOURCE_BUCKET"] == {"Ref": "SourceBucketName"}
@@ -52,6 +58,22 @@ def test_layer_matches_the_function(template):
     makefile = (ROOT / "layers/imaging/Makefile").read_text()
     assert "manylinux_2_28_aarch64" in makefile and "manylinux2014_aarch64" in makefile
     assert "--python-version 3.12" in makefile and "--only-binary=:all:" in makefile
+
+
+def test_every_parameter_is_described_and_choices_are_closed(template):
+    for name, parameter in template["Parameters"].items():
+        assert parameter.get("Description"), name
+    for name in ("AutoFormat", "OversizeRedirects", "PriceClass"):
+        assert template["Parameters"][name]["AllowedValues"], name
+
+
+def test_auto_format_normalises_accept_at_the_edge(template):
+    function = template["Resources"]["NormaliseAccept"]
+    assert function["Condition"] == "KeyOnAccept" and "image/avif" in function["Properties"]["FunctionCode"]
+    behaviour = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behaviour["FunctionAssociations"]["If"][0] == "KeyOnAccept"
+    env = template["Resources"]["ImageFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["AUTO_FORMAT"] == {"Ref": "AutoFormat"}
 
 
 def test_fonts_ship_in_their_own_layer(template):
@@ -107,8 +129,9 @@ def test_cdn_cache_key_is_the_process_string_only(template):
         "QueryStringBehavior": "whitelist",  # signature parameters join the key only when signing is on
         "QueryStrings": {"If": ["SignedUrls", ["x-oss-process", "x-expires", "x-signature"], ["x-oss-process"]]},
     }
-    assert params["CookiesConfig"] == {"CookieBehavior": "none"} and params["HeadersConfig"] == {
-        "HeaderBehavior": "none"
+    assert params["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert params["HeadersConfig"] == {  # Accept only with auto-format, normalised by the CloudFront Function
+        "If": ["KeyOnAccept", {"HeaderBehavior": "whitelist", "Headers": ["Accept"]}, {"HeaderBehavior": "none"}]
     }
     assert not params["EnableAcceptEncodingGzip"] and not params["EnableAcceptEncodingBrotli"]
     (dist,) = resources(template, "AWS::CloudFront::Distribution").values()

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from .config import from_env
-from .errors import too_large
+from .errors import OssError, too_large
 
 # Format-level caps OSS documents for sources (side, EC); other formats use MAX_SOURCE_SIDE.
 SOURCE_SIDE_CAPS = {"tiff": (16384, "0040-00000018"), "avif": (10000, "0040-00000014")}
@@ -68,6 +68,13 @@ class Limits:
                 f"and the area at most {self.max_resize_pixels} px.",
                 "0040-00000007",
             )
+
+    def allows_output(self, fmt: str, size: tuple[int, int]) -> bool:
+        try:
+            self.check_output(fmt, size)
+        except OssError:
+            return False
+        return True
 
     def check_output(self, fmt: str, size: tuple[int, int]) -> None:
         w, h = size

@@ -44,9 +44,11 @@ def render(
     limits: Limits,
     resources: dict[str, bytes] | None = None,
     deadline: Deadline = NO_DEADLINE,
+    prefer: tuple[str, ...] = (),
 ) -> Rendered:
     """`resources`: the bytes of the objects `chain.resource_keys()` names (watermark images).
-    `deadline` is checked between actions, between frames and before encoding."""
+    `deadline` is checked between actions, between frames and before encoding. `prefer`: output
+    formats the client accepts, best first (auto-format), used when the chain names none."""
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
@@ -60,6 +62,8 @@ def render(
         chain = chain.never_enlarging()
     orient = chain.auto_orient and source.orientation != 1
     sizes = plan(source, chain, orient, limits)
+    if prefer and opts.format is None:
+        fmt = negotiated(prefer, fmt, animate, sizes[-1], limits)
     limits.check_output(fmt, sizes[-1])
     quality = output_quality(opts, fmt, estimate_jpeg_quality(source.image))
     chain = prepared(chain, sizes, resources or {}, limits)
@@ -120,6 +124,15 @@ def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) ->
     if first.action.region and orientation == 1:
         return decode(source, rows=first.action.region(upright, first.args)[3])
     return oriented(decode(source), orientation)
+
+
+def negotiated(prefer: tuple[str, ...], default: str, animated: bool, size: tuple[int, int], limits: Limits) -> str:
+    """The first accepted format that can hold this result (AVIF: stills within its pixel limit)."""
+    for fmt in prefer:
+        if (fmt == "avif" and animated) or not limits.allows_output(fmt, size):
+            continue
+        return fmt
+    return default
 
 
 def output_format(requested: str | None, source_format: str) -> str:

@@ -36,6 +36,7 @@ class Settings:
     allowed_prefixes: tuple[str, ...] = ()  # empty: the whole bucket
     output_prefix: str = "derived/"  # where oversized derivatives go in OUTPUT_BUCKET
     redirect_cache_control: str = "public, max-age=300"  # shorter than the redirect URLs live
+    auto_format: bool = False  # AVIF/WebP by Accept when the chain names no format
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -52,6 +53,7 @@ class Settings:
             allowed_prefixes=tuple(p.strip() for p in env.get("ALLOWED_PREFIXES", "").split(",") if p.strip()),
             output_prefix=env.get("OUTPUT_PREFIX") or defaults.output_prefix,
             redirect_cache_control=env.get("REDIRECT_CACHE_CONTROL") or defaults.redirect_cache_control,
+            auto_format=env.get("AUTO_FORMAT", "").lower() == "true",
             limits=Limits.from_env(env),
         )
 
@@ -102,6 +104,14 @@ def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> 
     return key, process
 
 
+def accepted_formats(req: ImageRequest, chain) -> tuple[str, ...]:
+    """AVIF and/or WebP, best first, when the client accepts them and the chain names no format."""
+    if chain is None or chain.standalone or chain.encode_options().format:
+        return ()
+    accept = req.headers.get("accept", "")
+    return tuple(fmt for fmt in ("avif", "webp") if f"image/{fmt}" in accept)
+
+
 def redirect(url: str, settings: Settings, req: ImageRequest) -> HttpResponse:
     headers = {
         "Location": url,
@@ -135,15 +145,18 @@ def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: 
     settings.check_key(key)
     chain = parse(process) if process else None  # bad requests cost no S3 call
     source, outputs = backends.source, backends.outputs
+    prefer = accepted_formats(req, chain) if settings.auto_format else ()
     obj = source.open(key)
     try:
-        etag = derived_etag(obj.etag, chain.canonical if chain else None)
+        etag = derived_etag(obj.etag, chain.canonical + "".join(f"|{f}" for f in prefer) if chain else None)
         headers = {
             "ETag": etag,
             "Last-Modified": http_date(obj.last_modified),
             "Cache-Control": obj.cache_control or settings.cache_control,
             "x-oss-request-id": req.request_id,
         }
+        if settings.auto_format:
+            headers["Vary"] = "Accept"
         if is_not_modified(req.headers, etag, obj.last_modified):
             return HttpResponse(304, headers)  # the body is never downloaded
         if chain is None:
@@ -158,7 +171,7 @@ def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: 
             settings.limits.check_bytes(obj.size)
             data = obj.read()
             resources = {key: read_resource(source, key, settings) for key in chain.resource_keys()}
-            rendered = render(data, chain, settings.limits, resources, deadline)
+            rendered = render(data, chain, settings.limits, resources, deadline, prefer)
             body, content_type = rendered.body, rendered.content_type
             if outputs and len(body) > max_raw_body():
                 url = outputs.store(output_key, body, content_type, headers["Cache-Control"])
