@@ -70,7 +70,13 @@ def main() -> int:
         problems.append("the imaging layer holds no shared objects")
     problems += [f"not aarch64: {p.relative_to(BUILD)}" for p in wrong]
     have = installed(layer)
-    for name, version in pins(ROOT / "layers/imaging/requirements.txt").items():
+    wanted = {
+        **pins(ROOT / "layers/imaging/requirements.txt"),
+        **pins(ROOT / "layers/imaging/requirements-no-deps.txt"),
+    }
+    if "botocore" in have:
+        problems.append("botocore is in the layer: it would shadow the runtime's")
+    for name, version in wanted.items():
         if have.get(name) != version:
             problems.append(f"{name}: pinned {version}, built {have.get(name)}")
     fonts = BUILD / "FontsLayer" if (BUILD / "FontsLayer").is_dir() else ROOT / "layers" / "fonts"  # packaged as-is
