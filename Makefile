@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requ
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
 
-.PHONY: run test fuzz invoke style styles bench lint build layer-check clean
+.PHONY: run test browser fuzz invoke style styles bench lint build layer-check clean
 
 $(STAMP): requirements-dev.txt layers/imaging/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -17,8 +17,14 @@ $(STAMP): requirements-dev.txt layers/imaging/requirements.txt
 run: $(STAMP)  ## local server on http://127.0.0.1:3000 with an embedded, seeded S3
 	$(PY) -m devtools.server
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP) browser  ## the whole test suite
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+browser:  ## Debian's chromium + chromedriver for the playground test (installed when root; else that test skips)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "chromium is not installed: the playground's browser test will be skipped"
 
 fuzz: $(STAMP)  ## the property-based tests with a large budget (make test runs a small one)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py

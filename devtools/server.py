@@ -14,6 +14,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlsplit
 
+from . import playground
 from .events import FakeContext, rest_event
 from .s3 import start_embedded_s3
 
@@ -51,6 +52,11 @@ class Handler(BaseHTTPRequestHandler):
         import app  # imported by main() first; here only to reach the handler
 
         url = urlsplit(self.path)
+        own = playground.route(url.path) if self.command in ("GET", "HEAD") else None
+        if own:
+            status, content_type, body = own
+            self._send(status, [("Content-Type", content_type)], body)
+            return
         event = rest_event(self.command, url.path, url.query, dict(self.headers.items()))
         try:
             status, headers, body = to_http(app.handler(event, FakeContext()))
@@ -58,6 +64,9 @@ class Handler(BaseHTTPRequestHandler):
             self.log_error("the handler raised:\n%s", traceback.format_exc())
             status, headers, body = 502, [("Content-Type", "text/plain")], b"Internal server error\n"
 
+        self._send(status, headers, body)
+
+    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.send_response(status)
         for name, value in headers:
             if name.lower() != "content-length":
@@ -85,7 +94,7 @@ def main() -> None:
     import app  # noqa: F401  (fail at start, not on the first request)
 
     httpd = HTTPServer((host, port), Handler)  # one request at a time, like one Lambda container
-    print(f"Serving on http://{host}:{port}/ ; try:")
+    print(f"Serving on http://{host}:{port}/ (the playground); try:")
     for example in EXAMPLES:
         print(f"  curl -o out.bin 'http://{host}:{port}/{example}'")
     try:

@@ -1,0 +1,57 @@
+"""The playground's data: sample keys from the bucket, and an action reference built from the
+actions' own parameter declarations (so the hints can never drift from what is validated)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ossimg.actions import REGISTRY
+from ossimg.params import Param
+
+PAGE = Path(__file__).resolve().parent / "playground.html"
+
+
+def _param(p: Param) -> dict:
+    hint = {"name": p.name, "kind": p.kind}
+    if p.kind == "int":
+        hint["range"] = [p.lo, p.hi]
+    if p.choices:
+        hint["choices"] = list(p.choices)
+    if p.default is not None:
+        hint["default"] = p.default
+    if p.required:
+        hint["required"] = True
+    return hint
+
+
+def actions() -> list[dict]:
+    out = []
+    for name, action in sorted(REGISTRY.items()):
+        entry: dict = {"name": name}
+        entry["value"] = _param(action.value) if action.value else None
+        entry["params"] = [_param(p) for p in action.params]
+        out.append(entry)
+    return out
+
+
+def samples(client, bucket: str, style_prefix: str = "_styles/") -> list[str]:
+    keys = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys += [item["Key"] for item in page.get("Contents", []) if not item["Key"].startswith(style_prefix)]
+    return sorted(keys)
+
+
+def route(path: str) -> tuple[int, str, bytes] | None:
+    """The playground's own responses (status, content type, body), or None for everything else."""
+    if path == "/":
+        return 200, "text/html; charset=utf-8", PAGE.read_bytes()
+    if path == "/_playground/actions":
+        return 200, "application/json", json.dumps(actions()).encode()
+    if path == "/_playground/samples":
+        import boto3
+
+        keys = samples(boto3.client("s3"), os.environ["SOURCE_BUCKET"], os.environ.get("STYLE_PREFIX") or "_styles/")
+        return 200, "application/json", json.dumps(keys).encode()
+    return None
