@@ -1,7 +1,8 @@
-"""Lambda entry point: Powertools routing, logging and metrics around ossimg.service.
+"""Lambda entry point: Powertools routing, logging, metrics and tracing around ossimg.service.
 
 One handler serves API Gateway REST (v1), HTTP API (v2) and Function URL events, GET and HEAD.
-Settings and the S3 source are built once per container, at init.
+Settings and the backends (S3 source and outputs, styles, signing keys) are built once per
+container, at init.
 """
 
 from __future__ import annotations
