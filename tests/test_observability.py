@@ -45,3 +45,22 @@ def test_errors_are_counted_by_code(s3, capsys):
     metrics, _ = emf_and_logs(capsys)
     blob = next(m for m in metrics if "Requests" in m)
     assert blob["ErrorCode"] == "InvalidArgument" and blob["ClientErrors"] == [1.0] and blob["Format"] == "400"
+
+
+def test_tracing_is_opt_in_and_costs_nothing_when_off():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = "import sys, app; print('aws_xray_sdk.core' in sys.modules, type(app.tracer).__name__)"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(root / "function"),
+        "SOURCE_BUCKET": "b",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    off = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert off.stdout.split()[-2:] == ["False", "_NoTracer"]
+    on = subprocess.run([sys.executable, "-c", code], env={**env, "TRACING": "true"}, capture_output=True, text=True)
+    assert on.stdout.split()[-1:] == ["Tracer"]
