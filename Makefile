@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requirements.txt | cksum | cut -d' ' -f1)
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
+# A working CPython 3.12 (the Lambda runtime's) to precompile the artifacts; optional.
+PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	$$p -c "" 2>/dev/null && echo $$p && break; done)
+export PYTHON312
 
 .PHONY: run test browser fuzz invoke style styles bench lint build layer-check clean
 

@@ -92,6 +92,8 @@ def main() -> int:
         if zipped > ZIPPED_LIMIT:
             problems.append(f"{folder.name} is {zipped / 2**20:.0f} MB zipped (limit 50 MB)")
     print(f"{len(objects)} shared objects, all aarch64; function + layers {total / 2**20:.1f} MB unzipped")
+    compiled = len(list(BUILD.rglob("*.cpython-312.pyc")))
+    print(f"{compiled} CPython 3.12 .pyc files" if compiled else "no .pyc: Lambda compiles every module per cold start")
     for problem in problems:
         print("PROBLEM:", problem, file=sys.stderr)
     return 1 if problems else 0

@@ -58,6 +58,8 @@ def test_layer_matches_the_function(template):
     assert "manylinux_2_28_aarch64" in makefile and "manylinux2014_aarch64" in makefile
     assert "--python-version 3.12" in makefile and "--only-binary=:all:" in makefile
     assert "--no-deps -r requirements-no-deps.txt" in makefile
+    for built in (makefile, (ROOT / "function/Makefile").read_text()):  # bytecode for the read-only runtime
+        assert "compileall" in built and "--invalidation-mode unchecked-hash" in built
 
 
 def test_every_parameter_is_described_and_choices_are_closed(template):
