@@ -25,7 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ossimg import request as image_request
 from ossimg import response as image_response
 from ossimg.deadline import Deadline
-from ossimg.errors import OssError
+from ossimg.errors import OssError, too_large
 from ossimg.service import Backends, Settings, handle
 from ossimg.signing import KeyRing
 from ossimg.source import S3Outputs, S3Source, s3_client
@@ -188,7 +188,7 @@ def handler(event: dict, context) -> dict:
     if _serialised_size(result) > image_response.LAMBDA_PAYLOAD_LIMIT:
         # The last net behind service's check_payload: Lambda itself would fail the invocation.
         logger.error("response over the Lambda payload limit")
-        err = OssError("ImageTooLarge", "The response is larger than a Lambda response can carry.", 400)
+        err = too_large("The response is larger than a Lambda response can carry.")
         small = _error(err, image_request.from_event(event))
         result = {
             "statusCode": small.status,

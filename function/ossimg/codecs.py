@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageFile
 
 from .config import from_env
-from .errors import OssError, unsupported_format
+from .errors import damaged, too_large, unsupported_format
 
 # Pillow format name -> OSS format name. MPO is how Pillow names many camera JPEGs.
 OSS_FORMATS = {
@@ -81,7 +81,7 @@ def _format_of(data: bytes) -> str | None:
         return "JPEG"
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         return "PNG"
-    if data[:4] in (b"GIF8",):
+    if data[:4] == b"GIF8":
         return "GIF"
     if data[:2] == b"BM":
         return "BMP"
@@ -195,19 +195,15 @@ def decode(p: Probe, at_least: tuple[int, int] | None = None, rows: int | None =
     if at_least and image.format in ("JPEG", "MPO"):
         image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", at_least)
     try:
-        if rows and rows < image.height and p.sequential_jpeg and not at_least:
+        if rows and rows < image.height and p.sequential_jpeg:
             _load_rows(image, rows)
         else:
             image.load()
         return _normalise_mode(image)
     except Image.DecompressionBombError as exc:
-        raise OssError("ImageTooLarge", str(exc), 400, "0040-00000012") from None
+        raise too_large(str(exc), "0040-00000012") from None
     except Exception:  # truncated or corrupt data: the file is at fault, whatever the decoder raises
         raise damaged() from None
-
-
-def damaged() -> OssError:
-    return OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005")
 
 
 def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:

@@ -31,5 +31,9 @@ def unsupported_format() -> OssError:
     return OssError("BadRequest", "This image format is not supported.", 400, "0040-00000005")
 
 
+def damaged() -> OssError:
+    return OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005")
+
+
 def no_such_key() -> OssError:
     return OssError("NoSuchKey", "The specified key does not exist.", 404, "0040-00000024")

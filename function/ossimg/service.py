@@ -125,7 +125,6 @@ def redirect(url: str, settings: Settings, req: ImageRequest) -> HttpResponse:
 def read_resource(source, key: str, settings: Settings) -> bytes:
     """A watermark image: same bucket and rules as a source, a clear 400 when missing."""
     settings.check_key(key)
-    limits = settings.limits
     try:
         obj = source.open(key)
     except OssError as err:
@@ -133,7 +132,7 @@ def read_resource(source, key: str, settings: Settings) -> bytes:
             raise OssError("WatermarkError", f"The watermark object {key} does not exist.", 400) from None
         raise
     try:
-        limits.check_bytes(obj.size)
+        settings.limits.check_bytes(obj.size)
         return obj.read()
     finally:
         obj.close()
@@ -170,7 +169,7 @@ def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: 
                 return redirect(stored, settings, req)  # made and stored before: no work
             settings.limits.check_bytes(obj.size)
             data = obj.read()
-            resources = {key: read_resource(source, key, settings) for key in chain.resource_keys()}
+            resources = {mark: read_resource(source, mark, settings) for mark in chain.resource_keys()}
             rendered = render(data, chain, settings.limits, resources, deadline, prefer)
             body, content_type = rendered.body, rendered.content_type
             if outputs and len(body) > max_raw_body():
