@@ -291,14 +291,36 @@ def _table_sums() -> dict[int, int]:
     return sums
 
 
+# What each output format carries besides pixels, decided here and never left to Pillow's
+# savers, which otherwise copy the source's EXIF (orientation and GPS included), XMP, comments
+# and TIFF tags from `image.info`. Outputs carry no EXIF and no XMP; ICC where the format can.
+_WITH_ICC = ("jpg", "png", "webp", "tiff", "avif", "heic")
+_NO_EXIF_XMP = {"exif": b"", "xmp": b""}
+_METADATA = {fmt: _NO_EXIF_XMP for fmt in ("jpg", "png", "webp", "tiff", "avif")}
+_METADATA["heic"] = {"exif": None, "xmp": None}  # pillow-heif: None writes none (b"" would be an empty box)
+
+
+def metadata(image: Image.Image, fmt: str, icc: bytes | None) -> dict:
+    """The saver options for every kind of metadata `fmt` can hold: the encoder's explicit decision."""
+    options = dict(_METADATA.get(fmt, {}))
+    if fmt in _WITH_ICC:
+        options["icc_profile"] = matching_profile(image, icc)
+    return options
+
+
+def bare(image: Image.Image) -> Image.Image:
+    """The same pixels (shared, not copied) with no source metadata for a saver to fall back on."""
+    clean = image._new(image.im)  # also drops a TIFF file's own tag directory
+    clean.info = {}
+    return clean
+
+
 def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: bytes | None) -> bytes:
     out = io.BytesIO()
     if fmt in ("jpg", "bmp"):
         image = flatten(image)
-    # Always explicit: Pillow's savers otherwise fall back to the image's own (source's) profile.
-    extra = (
-        {"icc_profile": matching_profile(image, icc)} if fmt in ("jpg", "png", "webp", "tiff", "avif", "heic") else {}
-    )
+    image = bare(image)
+    extra = metadata(image, fmt, icc)
     if fmt == "jpg":
         image.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive, **extra)
     elif fmt == "png":
@@ -356,16 +378,18 @@ def decode_frames(p: Probe) -> Animation:
     return Animation(frames, durations[: len(frames)], image.info.get("loop"))
 
 
-def encode_animation(animation: Animation, fmt: str, quality: int) -> bytes:
+def encode_animation(animation: Animation, fmt: str, quality: int, icc: bytes | None = None) -> bytes:
     """Frames are whole pictures, so each replaces the last (disposal 2): the source's look exactly."""
     out = io.BytesIO()
-    first, rest = animation.frames[0], animation.frames[1:]
+    first, rest = bare(animation.frames[0]), animation.frames[1:]
     if fmt == "gif":
         loop = {} if animation.loop is None else {"loop": animation.loop}
         # RGBA frames let Pillow's GIF writer store only what changed between frames (transparent
         # elsewhere): a third of the bytes of whole opaque frames, and faster than median-cut palettes.
         first, *rest = (f if f.mode == "RGBA" else f.convert("RGBA") for f in animation.frames)
-        first.save(out, "GIF", save_all=True, append_images=rest, duration=animation.durations, disposal=2, **loop)
+        bare(first).save(
+            out, "GIF", save_all=True, append_images=rest, duration=animation.durations, disposal=2, **loop
+        )
     elif fmt == "webp":
         loop = 1 if animation.loop is None else animation.loop
         # libwebp trims transparent borders off delta frames and then drops the file's alpha
@@ -382,6 +406,7 @@ def encode_animation(animation: Animation, fmt: str, quality: int) -> bytes:
             quality=quality,
             method=ENCODERS.webp_method,
             **keyframes,
+            **metadata(first, fmt, icc),
         )
     else:
         raise AssertionError(f"{fmt} is not an animated format")

@@ -72,7 +72,9 @@ def render(
         animation = decode_frames(source)
         animation.frames = [apply_chain(frame, chain, sizes, deadline) for frame in animation.frames]
         deadline.check()
-        return Rendered(encode_animation(animation, fmt, quality), CONTENT_TYPES[fmt])
+        return Rendered(
+            encode_animation(animation, fmt, quality, source.image.info.get("icc_profile")), CONTENT_TYPES[fmt]
+        )
     image = apply_chain(load(source, chain, orient, sizes[0]), chain, sizes, deadline)
     deadline.check()
     body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
