@@ -11,6 +11,10 @@ from ossimg.actions import REGISTRY
 from ossimg.params import Param
 
 PAGE = Path(__file__).resolve().parent / "playground.html"
+FAVICON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    b'<rect width="16" height="16" rx="3" fill="#ff6a00"/><path d="M3 12l3-4 2 2 3-4 2 6z" fill="#fff"/></svg>'
+)
 
 
 def _param(p: Param) -> dict:
@@ -29,7 +33,7 @@ def _param(p: Param) -> dict:
 def actions() -> list[dict]:
     out = []
     for name, action in sorted(REGISTRY.items()):
-        entry: dict = {"name": name}
+        entry: dict = {"name": name, "alone": action.describe is not None}
         entry["value"] = _param(action.value) if action.value else None
         entry["params"] = [_param(p) for p in action.params]
         out.append(entry)
@@ -47,6 +51,8 @@ def route(path: str) -> tuple[int, str, bytes] | None:
     """The playground's own responses (status, content type, body), or None for everything else."""
     if path == "/":
         return 200, "text/html; charset=utf-8", PAGE.read_bytes()
+    if path in ("/favicon.svg", "/favicon.ico"):
+        return 200, "image/svg+xml", FAVICON
     if path == "/_playground/actions":
         return 200, "application/json", json.dumps(actions()).encode()
     if path == "/_playground/samples":
