@@ -12,12 +12,14 @@ import os
 import sys
 from pathlib import Path
 
+from . import local
 from .events import FakeContext
 from .s3 import start_embedded_s3
 
 
 def main(path: str) -> int:
     event = json.loads(Path(path).read_text())
+    local.quiet()
     if not os.environ.get("AWS_ENDPOINT_URL_S3"):
         start_embedded_s3()
     import app

@@ -5,14 +5,8 @@ from __future__ import annotations
 import os
 
 from . import samples
+from .local import use_fake_credentials
 from .styles import SAMPLE_STYLES, put_style
-
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 def start_embedded_s3():
@@ -27,8 +21,7 @@ def start_embedded_s3():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    for name, value in FAKE_CREDENTIALS.items():
-        os.environ.setdefault(name, value)
+    use_fake_credentials()
     os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{host}:{port}"
     os.environ.setdefault("SOURCE_BUCKET", samples.BUCKET)
     os.environ.setdefault("STYLE_DELIMITERS", "!")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import sys
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import playground
+from . import local, playground
 from .events import FakeContext, rest_event
 from .s3 import start_embedded_s3
 
@@ -51,6 +53,7 @@ class Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         import app  # imported by main() first; here only to reach the handler
 
+        started = time.perf_counter()
         url = urlsplit(self.path)
         own = playground.route(url.path) if self.command in ("GET", "HEAD") else None
         if own:
@@ -63,8 +66,8 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # what API Gateway answers when the function crashes
             self.log_error("the handler raised:\n%s", traceback.format_exc())
             status, headers, body = 502, [("Content-Type", "text/plain")], b"Internal server error\n"
-
         self._send(status, headers, body)
+        print(access_line(self.command, url, status, dict(headers), len(body), started), flush=True)
 
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.send_response(status)
@@ -79,12 +82,33 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _serve
 
+    def log_request(self, code="-", size="-"):
+        pass  # access_line() says more, once
+
     def log_message(self, fmt, *args):
         sys.stderr.write(f"{self.address_string()} {fmt % args}\n")
 
 
+def access_line(method: str, url, status: int, headers: dict, nbytes: int, started: float) -> str:
+    """One readable line per request (the JSON log and metrics are for Lambda)."""
+    key = unquote(url.path[1:])
+    process = next((v for k, v in parse_qsl(url.query, keep_blank_values=True) if k == "x-oss-process"), "")
+    ec = headers.get("x-oss-ec", "")
+    ms = (time.perf_counter() - started) * 1000
+    fields = [time.strftime("%H:%M:%S"), f"{method:<4}", key, process or "-", str(status)]
+    fields += [ec] if ec else []
+    fields += [f"{nbytes:,} B", f"{ms:.0f} ms"]
+    return "  ".join(fields)
+
+
 def main() -> None:
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "3000"))
+    try:
+        httpd = HTTPServer((host, port), Handler)  # one request at a time, like one Lambda container
+    except OSError as err:
+        sys.exit(f"Cannot serve on {host}:{port}: {err.strerror}. Is another `make run` going? Try PORT=3001 make run.")
+    local.quiet()
+    os.environ.setdefault("STYLE_CACHE_SECONDS", "1")  # a style put while serving shows at once
     s3 = None
     if not os.environ.get("AWS_ENDPOINT_URL_S3"):
         s3 = start_embedded_s3()
@@ -93,15 +117,18 @@ def main() -> None:
         sys.exit("AWS_ENDPOINT_URL_S3 is set: set SOURCE_BUCKET too.")
     import app  # noqa: F401  (fail at start, not on the first request)
 
-    httpd = HTTPServer((host, port), Handler)  # one request at a time, like one Lambda container
+    local.publish(os.environ["AWS_ENDPOINT_URL_S3"], os.environ["SOURCE_BUCKET"], embedded=s3 is not None)
     print(f"Serving on http://{host}:{port}/ (the playground); try:")
     for example in EXAMPLES:
         print(f"  curl -o out.bin 'http://{host}:{port}/{example}'")
+    print("make style / make styles in another terminal use this bucket. One line per request follows.", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped like Ctrl-C: the run file is withdrawn
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        local.withdraw()
         httpd.server_close()
         if s3:
             s3.stop()

@@ -1,7 +1,8 @@
 """`make style NAME=... CONTENT=...` and `make styles`: manage styles in the configured bucket.
 
-Uses SOURCE_BUCKET, STYLE_PREFIX and boto3's usual configuration (AWS_ENDPOINT_URL_S3 for an
-S3-compatible store or `make run`'s embedded S3, whose address `make run` prints).
+With `make run` serving, they use its embedded S3 and bucket with no settings. Otherwise they
+use SOURCE_BUCKET, STYLE_PREFIX and boto3's usual configuration (AWS_ENDPOINT_URL_S3 for an
+S3-compatible store).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sys
 from ossimg.errors import OssError
 from ossimg.grammar import parse
 from ossimg.styles import check_content, check_name
+
+from .local import NOT_RUNNING, attach
 
 DEFAULT_PREFIX = "_styles/"
 SAMPLE_STYLES = {
@@ -40,24 +43,27 @@ def list_styles(client, bucket: str, prefix: str = DEFAULT_PREFIX) -> dict[str, 
 
 
 def main(argv: list[str]) -> int:
-    import boto3
-
-    bucket = os.environ.get("SOURCE_BUCKET")
-    if not bucket:
-        sys.exit("Set SOURCE_BUCKET (and AWS_ENDPOINT_URL_S3 for a non-AWS store).")
-    prefix = os.environ.get("STYLE_PREFIX") or DEFAULT_PREFIX
-    client = boto3.client("s3")
-    if argv[:1] == ["put"] and len(argv) == 3:
-        try:
-            put_style(client, bucket, argv[1], argv[2], prefix)
-        except OssError as err:
-            sys.exit(f"{err.code}: {err.message}")
-        print(f"s3://{bucket}/{prefix}{argv[1]} = {argv[2]}")
-    elif argv == ["list"]:
-        for name, content in sorted(list_styles(client, bucket, prefix).items()):
-            print(f"{name}\t{content}")
-    else:
+    if not (argv[:1] == ["put"] and len(argv) == 3) and argv != ["list"]:
         sys.exit("usage: python -m devtools.styles put NAME CONTENT | list")
+    if not attach():
+        sys.exit(NOT_RUNNING)
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket = os.environ["SOURCE_BUCKET"]
+    prefix = os.environ.get("STYLE_PREFIX") or DEFAULT_PREFIX
+    try:
+        client = boto3.client("s3")
+        if argv[0] == "put":
+            put_style(client, bucket, argv[1], argv[2], prefix)
+            print(f"s3://{bucket}/{prefix}{argv[1]} = {argv[2]}")
+        else:
+            for name, content in sorted(list_styles(client, bucket, prefix).items()):
+                print(f"{name}\t{content}")
+    except OssError as err:
+        sys.exit(f"{err.code}: {err.message}")
+    except (BotoCoreError, ClientError) as err:  # no credentials, no endpoint, no bucket: one line, not a stack
+        sys.exit(f"S3 (bucket {bucket}): {err}")
     return 0
 
 

@@ -21,6 +21,7 @@ from aws_lambda_powertools.event_handler import (
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from ossimg import request as image_request
 from ossimg import response as image_response
@@ -102,7 +103,12 @@ def serve_image():
 def no_route(_exc):
     req = image_request.from_event(router.current_event.raw_event)
     if req.method not in ("GET", "HEAD"):
-        err = OssError("MethodNotAllowed", f"The method {req.method} is not allowed; use GET or HEAD.", 405)
+        err = OssError(
+            "MethodNotAllowed",
+            f"The method {req.method} is not allowed; use GET or HEAD.",
+            405,
+            headers={"Allow": "GET, HEAD"},
+        )
     else:
         err = OssError("InvalidArgument", "No object key is given in the path.", 400)
     result = _error(err, req)
@@ -117,6 +123,7 @@ def _error(err: OssError, req) -> image_response.HttpResponse:
 def _record(req, result, latency_ms: float) -> None:
     """One request per invocation, so its dimensions are the invocation's: few values each."""
     meta = result.meta
+    metrics.clear_metrics()  # with metrics disabled Powertools never flushes, so dimensions would pile up
     content_type = result.headers.get("Content-Type", "")
     metrics.add_dimension(name="Action", value=meta.get("action", "none"))
     metrics.add_dimension(
@@ -180,7 +187,7 @@ def _resolver_for(event: dict):
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())  # Powertools prints it even when off
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict, context) -> dict:
     resolver = _resolver_for(event)

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from conftest import to_reply
 from devtools.events import FakeContext, rest_event
 
@@ -64,3 +66,20 @@ def test_tracing_is_opt_in_and_costs_nothing_when_off():
     assert off.stdout.split()[-2:] == ["False", "_NoTracer"]
     on = subprocess.run([sys.executable, "-c", code], env={**env, "TRACING": "true"}, capture_output=True, text=True)
     assert on.stdout.split()[-1:] == ["Tracer"]
+
+
+@pytest.mark.parametrize("disabled", ["true", "false"])
+def test_warm_requests_print_no_warnings(s3, monkeypatch, capsys, disabled):
+    """Powertools never flushes disabled metrics, so per-request dimensions used to pile up and warn."""
+    import warnings
+
+    import app
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", disabled)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for width in range(50, 250):
+            event = rest_event("GET", "/example.jpg", f"x-oss-process=image/resize,w_{width % 7 + 10}")
+            assert to_reply(app.handler(event, FakeContext())).status == 200
+    printed = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert len(printed) == (0 if disabled == "true" else 200)

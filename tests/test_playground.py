@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from test_local_server import server  # noqa: F401  (the `make run` server, as a fixture)
+from test_local_server import running, server  # noqa: F401  (the `make run` server, as fixtures)
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
@@ -45,10 +45,10 @@ def run(browser, process: str) -> str:
     return meta.text
 
 
-def ready(browser, server):
+def ready(browser, base: str):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(server + "/")
+    browser.get(base + "/")
     WebDriverWait(browser, 20).until(lambda d: d.find_element("tag name", "body").get_attribute("data-ready"))
     WebDriverWait(browser, 20).until(lambda d: d.find_element("id", "result-meta").get_attribute("data-done"))
 
@@ -109,8 +109,7 @@ def test_no_stale_result_image_after_an_error_or_json(server, browser):  # noqa:
 def test_the_process_box_shows_underscores_whole(server, browser):  # noqa: F811
     ready(browser, server)
     style = browser.execute_script(
-        "const s = getComputedStyle(document.getElementById('process'));"
-        "return [s.lineHeight, parseFloat(s.fontSize)];"
+        "const s = getComputedStyle(document.getElementById('process'));return [s.lineHeight, parseFloat(s.fontSize)];"
     )
     line_height, font_size = style
     assert line_height != "normal" and float(line_height.removesuffix("px")) >= 1.4 * font_size
@@ -130,7 +129,8 @@ def test_formats_a_browser_cannot_show_get_a_preview(server, browser, key):  # n
 def test_changing_the_sample_runs_again(server, browser):  # noqa: F811
     ready(browser, server)
     assert choose(browser, "f.jpg").startswith("300×382 · image/jpeg")
-    assert browser.find_element("id", "original-meta").text.startswith("333×424 · image/jpeg")  # the browser shows it upright
+    upright = "333×424 · image/jpeg"  # the browser applies the EXIF orientation
+    assert browser.find_element("id", "original-meta").text.startswith(upright)
 
 
 def test_clicking_actions_builds_a_valid_chain(server, browser):  # noqa: F811
