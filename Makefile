@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
 # A working CPython 3.12 (the Lambda runtime's) to precompile the artifacts; optional.
@@ -10,12 +10,13 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 	$$p -c "" 2>/dev/null && echo $$p && break; done)
 export PYTHON312
 
-.PHONY: run test browser fuzz invoke style styles bench lint build layer-check clean
+.PHONY: run test browser fuzz invoke style styles bench lint build layer-check deploy smoke clean
 
-$(STAMP): requirements-dev.txt layers/imaging/requirements.txt
+$(STAMP): requirements-dev.txt layers/imaging/requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # the ossimg command
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)  ## local server on http://127.0.0.1:3000 with an embedded, seeded S3
@@ -62,6 +63,15 @@ build: $(SAM_VENV)/bin/sam  ## sam build, without Docker and without python3.12
 
 layer-check: build $(STAMP)  ## the built layers: aarch64 binaries, pinned versions, Lambda's size limits
 	$(PY) -m devtools.layer_check
+
+deploy: build  ## sam deploy: guided the first time (it saves the answers in samconfig.toml), then as saved
+	@if grep -q parameter_overrides samconfig.toml; then \
+		SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy; \
+	else SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided; fi
+
+smoke: $(STAMP)  ## make smoke URL=https://<DistributionDomainName> KEY=<an image in the bucket>
+	@test -n "$(URL)" -a -n "$(KEY)" || (echo "usage: make smoke URL=https://<distribution> KEY=<image key>" && exit 2)
+	$(PY) -m devtools.smoke "$(URL)" "$(KEY)"
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache
