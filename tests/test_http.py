@@ -174,7 +174,8 @@ def test_the_handler_catches_what_the_payload_check_missed(get, monkeypatch):
 
 
 def test_other_methods_are_refused(get):
-    assert get("/example.jpg", method="POST").status == 405
+    refused = get("/example.jpg", method="POST")
+    assert refused.status == 405 and refused.headers["Allow"] == "GET, HEAD"  # RFC 9110: a 405 names what is allowed
     assert get("/example.jpg", method="DELETE").status == 405
 
 

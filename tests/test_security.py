@@ -57,6 +57,19 @@ def test_allowed_prefixes_from_the_environment():
     assert settings.allowed_prefixes == ("public/", "shared/")
 
 
+def test_with_an_origin_secret_only_the_cdn_is_answered():
+    settings = Settings.from_env({"SOURCE_BUCKET": "b", "ORIGIN_VERIFY": "s3cret"})
+
+    def call(headers):
+        return handle(ImageRequest("GET", "public/a.jpg", None, headers), settings, Backends(SOURCE, None))
+
+    assert call({"x-origin-verify": "s3cret"}).status == 200
+    for headers in ({}, {"x-origin-verify": "guess"}, {"x-origin-verify": ""}):
+        reply = call(headers)
+        assert reply.status == 403 and b"<Code>AccessDenied</Code>" in reply.body
+    assert serve("public/a.jpg", None, Settings(bucket="b")).status == 200  # off unless set
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS"):

@@ -159,3 +159,16 @@ def test_layer_check_reads_elf_machines_and_pins():
     assert elf_machine(local) in (0x3E, 0xB7)  # this machine's own build: x86-64 or aarch64
     assert elf_machine(ROOT / "README.md") is None
     assert pins(ROOT / "layers/imaging/requirements.txt")["pillow"] == "13.0.0"
+
+
+def test_the_api_answers_only_cloudfront_unless_direct_access_is_allowed(template):
+    """Direct calls to the stage would skip the CDN's cache (every request a Lambda run) and its rules."""
+    secret = {"Select": [2, {"Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    assert template["Parameters"]["DirectApiAccess"]["Default"] == "false"
+    env = template["Resources"]["ImageFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["ORIGIN_VERIFY"] == {"If": ["OriginVerified", secret, ""]}
+    origin = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"][0]
+    header = origin["OriginCustomHeaders"]["If"][1][0]
+    assert header == {"HeaderName": "X-Origin-Verify", "HeaderValue": secret}
+    policy = template["Resources"]["ImageCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert "X-Origin-Verify" not in str(policy)  # a request header CloudFront adds, never part of the key

@@ -89,4 +89,5 @@ def error_response(err: OssError, request_id: str, host: str, cache_control: str
     }
     if err.ec:
         headers["x-oss-ec"] = err.ec
+    headers.update(err.headers)
     return HttpResponse(err.status, headers, body, text=True, meta={"error": err.code})
