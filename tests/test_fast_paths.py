@@ -108,3 +108,58 @@ def test_encoder_settings_change_the_output(monkeypatch):
     monkeypatch.setattr(codecs, "ENCODERS", codecs.EncoderSettings(webp_method=0))
     faster, _ = run(sample("example.jpg"), "image/format,webp")
     assert fast.size == faster.size and fast.tobytes() != faster.tobytes()
+
+
+def test_a_png_crop_decodes_only_down_to_its_bottom_row_and_is_pixel_exact(decoded, full_photo):
+    png = encoded(full_photo.resize((1000, 750)), "PNG")
+    image, _ = run(png, "image/crop,w_200,h_100,x_300,y_50")
+    assert decoded == [(1000, 150)]
+    assert image.tobytes() == full_photo.resize((1000, 750)).crop((300, 50, 500, 150)).tobytes()
+
+
+def test_only_top_down_formats_decode_partially():
+    from ossimg.codecs import probe
+
+    assert probe(encoded(Image.new("RGB", (8, 8)), "PNG")).sequential
+    interlaced = probe(encoded(Image.new("RGB", (8, 8)), "PNG"))
+    interlaced.image.info["interlace"] = 1  # Pillow writes no Adam7 PNG; the reader sets this flag
+    assert not interlaced.sequential
+    for fmt in ("BMP", "TIFF", "GIF", "WEBP"):  # bottom-up, striped or tiled, or decoded at once
+        assert not probe(encoded(Image.new("RGB", (8, 8)), fmt)).sequential, fmt
+
+
+@pytest.mark.parametrize(
+    "process", ["crop,w_2000,h_1500,x_500,y_700/resize,w_300", "indexcrop,y_1000,i_1/resize,w_200"]
+)
+def test_a_crop_then_resize_resamples_from_the_region_of_a_scaled_decode(decoded, full_photo, process):
+    image, _ = run(PHOTO, f"image/{process}/format,png")
+    first, second = parse(f"image/{process}").calls
+    box = first.action.region(full_photo.size, first.args)
+    reference = second.action.apply(full_photo.crop(box), second.args, (box[2] - box[0], box[3] - box[1]))
+    assert image.size == reference.size
+    assert decoded[0][0] < full_photo.width  # a DCT scale, never the full image
+    assert mean_difference(image, reference) < 1.5
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_crop_then_resize_on_an_oriented_image_takes_the_upright_region(orientation, decoded):
+    process = "image/crop,w_300,h_200,x_50,y_100/resize,w_150/format,png"
+    upright, _ = run(
+        encoded(Image.open(io.BytesIO(sample("exif-orientation/Landscape_1.jpg"))).convert("RGB")), process
+    )
+    image, _ = run(sample(f"exif-orientation/Landscape_{orientation}.jpg"), process)
+    assert image.size == upright.size == (150, 100) and mean_difference(image, upright) < 4
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_stored_region_is_the_box_that_orientation_turns_into_the_upright_box(orientation):
+    from ossimg.codecs import oriented
+
+    import random
+
+    stored = Image.frombytes("L", (60, 40), random.Random(orientation).randbytes(2400))
+    upright = oriented(stored, orientation)
+    box = (7, 3, 19, 30) if upright.height >= 30 else (7, 3, 30, 19)
+    expected = upright.crop(box)
+    mapped = pipeline.stored_region(box, orientation, upright.size)
+    assert oriented(stored.crop(mapped), orientation).tobytes() == expected.tobytes()

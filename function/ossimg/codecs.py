@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile
 
+from . import strips
 from .config import from_env
 from .errors import damaged, too_large, unsupported_format
 
@@ -51,7 +52,7 @@ ORIENTATIONS = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-REDUCING_GAP = 3.0  # shrink by whole factors first (box), then LANCZOS over the last 3x: same look, far faster
+WORKING_MODES = ("RGB", "RGBA", "L", "LA")  # what actions see; other decoded modes are converted
 _AVIF_BRANDS = (b"avif", b"avis")
 
 
@@ -118,12 +119,15 @@ def _register(fmt: str) -> None:
 
 @dataclass
 class Probe:
-    """What the header says; `image` is opened but not decoded."""
+    """What the header says; `image` is opened but not decoded. What the encoder needs from the
+    source (its profile, its JPEG quality) is read here, so the image can be let go once decoded."""
 
     image: Image.Image
     format: str
     frames: int
     orientation: int
+    icc: bytes | None = None
+    quality: int | None = None  # the source's JPEG quality, estimated from its tables
 
     @property
     def size(self) -> tuple[int, int]:
@@ -138,9 +142,14 @@ class Probe:
         return (h, w) if orient and self.transposed else (w, h)
 
     @property
-    def sequential_jpeg(self) -> bool:
-        """A baseline JPEG: its rows decode top to bottom, so a decode can stop early."""
-        return self.image.format == "JPEG" and not self.image.info.get("progressive") and len(self.image.tile) == 1
+    def sequential(self) -> bool:
+        """A baseline JPEG or a non-interlaced PNG: rows decode top to bottom, so a decode can stop early."""
+        image = self.image
+        if len(image.tile) != 1:
+            return False
+        if image.format == "JPEG":
+            return not image.info.get("progressive")
+        return image.format == "PNG" and not image.info.get("interlace")
 
 
 def probe(data: bytes) -> Probe:
@@ -159,7 +168,7 @@ def probe(data: bytes) -> Probe:
         orientation = _orientation(image)
     except Exception:  # whatever a malformed header makes a decoder raise, the file is at fault
         raise unsupported_format() from None
-    return Probe(image, oss_format, frames, orientation)
+    return Probe(image, oss_format, frames, orientation, image.info.get("icc_profile"), estimate_jpeg_quality(image))
 
 
 def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> Image.Image:
@@ -179,27 +188,39 @@ def _orientation(image: Image.Image) -> int:
     if image.format in ("HEIF", "TIFF"):
         return 1  # their decoders orient the pixels themselves (libheif's irot/imir, Pillow's TIFF)
     try:
-        value = image.getexif().get(0x0112, 1)
+        if image.format == "PNG":
+            # Only an eXIf chunk before the pixels counts: Pillow's getexif() would decode the
+            # whole image to look for one after them.
+            exif = Image.Exif()
+            exif.load(image.info.get("exif") or b"")
+        else:
+            exif = image.getexif()  # JPEG, WebP: read with the header
+        value = exif.get(0x0112, 1)
     except Exception:  # unreadable EXIF: treat as upright
         return 1
     return value if value in ORIENTATIONS else 1
 
 
-def decode(p: Probe, at_least: tuple[int, int] | None = None, rows: int | None = None) -> Image.Image:
-    """The first frame in RGB(A)/L(A), stored orientation.
+def decode(
+    p: Probe, at_least: tuple[int, int] | None = None, rows: int | None = None, normalise: bool = True
+) -> Image.Image:
+    """The first frame in RGB(A)/L(A) (or as decoded, without `normalise`), stored orientation.
 
     `at_least`: JPEG DCT scaling down to no less than this size. `rows`: decode a baseline JPEG
     only down to this row (a crop needs nothing below its box).
     """
     image = p.image
     if at_least and image.format in ("JPEG", "MPO"):
+        full_width = image.width
         image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", at_least)
+        if rows:
+            rows = -(-rows * image.width // full_width)  # the same bottom edge, at the decoded scale
     try:
-        if rows and rows < image.height and p.sequential_jpeg:
+        if rows and rows < image.height and p.sequential:
             _load_rows(image, rows)
         else:
             image.load()
-        return _normalise_mode(image)
+        return normalised(image) if normalise else image
     except Image.DecompressionBombError as exc:
         raise too_large(str(exc), "0040-00000012") from None
     except Exception:  # truncated or corrupt data: the file is at fault, whatever the decoder raises
@@ -207,8 +228,8 @@ def decode(p: Probe, at_least: tuple[int, int] | None = None, rows: int | None =
 
 
 def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:
-    """Decode only the top `rows` rows: libjpeg stops there and complains about the rest, which is
-    expected, so that one complaint is tolerated for this load only."""
+    """Decode only the top `rows` rows: the decoder stops there and complains about the rest, which
+    is expected, so that one complaint is tolerated for this load only."""
     image.tile = [image.tile[0]._replace(extents=(0, 0, image.width, rows))]
     image._size = (image.width, rows)
     ImageFile.LOAD_TRUNCATED_IMAGES = True
@@ -223,10 +244,15 @@ def oriented(image: Image.Image, orientation: int) -> Image.Image:
 
 
 def resample(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    return image if image.size == size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    return image if image.size == size else strips.resample(image, size)
 
 
-def _normalise_mode(image: Image.Image) -> Image.Image:
+def normalised(image: Image.Image) -> Image.Image:
+    """`image` in a working mode, converted a strip at a time when it is big."""
+    return image if image.mode in WORKING_MODES else strips.converted(image, normalise_mode)
+
+
+def normalise_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("RGB", "RGBA", "L", "LA"):
         return image
     if image.mode == "P" or image.mode == "PA":
@@ -361,21 +387,24 @@ class Animation:
     loop: int | None  # 0 = forever; None = play once (a GIF without a loop extension)
 
 
-def decode_frames(p: Probe) -> Animation:
-    """Every frame, composited by Pillow (so source disposal methods are already applied)."""
+def decode_frames(p: Probe, each=None) -> Animation:
+    """Every frame, composited by Pillow (so source disposal methods are already applied), and
+    passed through `each` as it is decoded: only the results are kept, never all source frames."""
     frames, durations = [], []
     image = p.image
     alpha = "transparency" in image.info or image.mode in ("RGBA", "LA", "PA")
-    try:
-        for index in range(p.frames):
+    for index in range(p.frames):
+        try:
             image.seek(index)
             alpha = alpha or image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-            frames.append(image.convert("RGBA" if alpha else "RGB"))  # RGB: a third less to resample
-            durations.append(int(image.info.get("duration") or 100))
-    except Exception:  # a damaged later frame ends the animation; a damaged first one is an error
-        if not frames:
-            raise damaged() from None
-    return Animation(frames, durations[: len(frames)], image.info.get("loop"))
+            frame = image.convert("RGBA" if alpha else "RGB")  # RGB: a third less to resample
+        except Exception:  # a damaged later frame ends the animation; a damaged first one is an error
+            if not frames:
+                raise damaged() from None
+            break
+        frames.append(each(frame) if each else frame)
+        durations.append(int(image.info.get("duration") or 100))
+    return Animation(frames, durations, image.info.get("loop"))
 
 
 def encode_animation(animation: Animation, fmt: str, quality: int, icc: bytes | None = None) -> bytes:

@@ -7,29 +7,34 @@ EXIF orientation unless auto-orient,0; apply the actions left to right; encode o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PIL import Image
 
+from . import strips
 from .actions.geometry import round_half_up
 from .codecs import (
     ANIMATED,
     CONTENT_TYPES,
+    WORKING_MODES,
     Probe,
     decode,
     decode_frames,
     encode,
     encode_animation,
-    estimate_jpeg_quality,
+    normalise_mode,
+    normalised,
     oriented,
     probe,
-    resample,
 )
 from .deadline import NO_DEADLINE, Deadline
 from .grammar import Call, Chain
 from .limits import Limits
 
 DEFAULT_QUALITY = {"jpg": 85, "webp": 80, "avif": 60, "heic": 60}
+TRANSPOSING = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -65,19 +70,18 @@ def render(
     if prefer and opts.format is None:
         fmt = negotiated(prefer, fmt, animate, sizes[-1], limits)
     limits.check_output(fmt, sizes[-1])
-    quality = output_quality(opts, fmt, estimate_jpeg_quality(source.image))
+    quality = output_quality(opts, fmt, source.quality)
     chain = prepared(chain, sizes, resources or {}, limits)
 
     if animate:
-        animation = decode_frames(source)
-        animation.frames = [apply_chain(frame, chain, sizes, deadline) for frame in animation.frames]
+        animation = decode_frames(source, lambda frame: apply_chain(frame, chain, sizes, deadline))
         deadline.check()
-        return Rendered(
-            encode_animation(animation, fmt, quality, source.image.info.get("icc_profile")), CONTENT_TYPES[fmt]
-        )
-    image = apply_chain(load(source, chain, orient, sizes[0]), chain, sizes, deadline)
+        return Rendered(encode_animation(animation, fmt, quality, source.icc), CONTENT_TYPES[fmt])
+    image, done = load(source, chain, orient, sizes[0])
+    source.image = None  # the decoded pixels now belong to `image` alone, and go when it moves on
+    image = apply_chain(image, chain, sizes, deadline, done)
     deadline.check()
-    body = encode(image, fmt, quality, opts.progressive, source.image.info.get("icc_profile"))
+    body = encode(image, fmt, quality, opts.progressive, source.icc)
     return Rendered(body, CONTENT_TYPES[fmt])
 
 
@@ -90,42 +94,120 @@ def prepared(chain: Chain, sizes: list[tuple[int, int]], resources: dict[str, by
     return Chain(calls)
 
 
-def apply_chain(image: Image.Image, chain: Chain, sizes: list[tuple[int, int]], deadline: Deadline) -> Image.Image:
-    for call, size in zip(chain.calls, sizes):
-        if call.action.apply:
-            deadline.check()
-            image = call.action.apply(image, call.args, size)
-    return image
+def apply_chain(
+    image: Image.Image, chain: Chain, sizes: list[tuple[int, int]], deadline: Deadline, done: int = 0
+) -> Image.Image:
+    """Apply the calls after the first `done` (which `load` already did).
+
+    A region (crop, indexcrop) is not cut at once: consecutive regions add up to one box, and a
+    resize that follows resamples straight from that box, so a crop of a huge image is never
+    copied whole. `image` may still be in its decoded mode (a palette, 16-bit grey): it is
+    normalised at the first cut or resample, where it is smallest.
+    """
+    box = None
+    for call, size in list(zip(chain.calls, sizes))[done:]:
+        action = call.action
+        deadline.check()
+        if action.region:
+            box = _within(box, action.region(size, call.args))
+            if not action.apply:
+                continue
+        if box is not None or image.mode not in WORKING_MODES:
+            image = _resampled(image, action.draft(size, call.args), box) if action.draft else _cut(image, box)
+            box = None
+        if action.apply:
+            image = action.apply(image, call.args, size)
+    return _cut(image, box) if box is not None or image.mode not in WORKING_MODES else image
+
+
+def _within(outer: Box | None, inner: Box) -> Box:
+    """`inner`, a box of the image `outer` cuts out, as a box of the whole image."""
+    if outer is None:
+        return inner
+    return outer[0] + inner[0], outer[1] + inner[1], outer[0] + inner[2], outer[1] + inner[3]
+
+
+def _cut(image: Image.Image, box: Box | None) -> Image.Image:
+    if box is not None and box != (0, 0, *image.size):
+        image = image.crop(box)
+    return normalised(image)
+
+
+def _resampled(image: Image.Image, size: tuple[int, int], box: Box | None) -> Image.Image:
+    whole = (0, 0, *image.size)
+    if box is not None and box != whole and (box[2] - box[0], box[3] - box[1]) == size:
+        return normalised(image.crop(box))  # the box is the size asked for: a cut, not a resample
+    return strips.resample(image, size, box, normalise_mode)
 
 
 def plan(source: Probe, chain: Chain, orient: bool, limits: Limits) -> list[tuple[int, int]]:
     """The logical size entering each action, then the final size."""
     if orient:
         limits.check_rotation(source.size)
-    sizes = [source.upright_size(orient)]
+    return plan_sizes(source.upright_size(orient), chain, limits)
+
+
+def plan_sizes(size: tuple[int, int], chain: Chain, limits: Limits) -> list[tuple[int, int]]:
+    sizes = [size]
     for call in chain.calls:
         sizes.append(call.action.size(sizes[-1], call.args, limits))
     return sizes
 
 
-def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) -> Image.Image:
-    """Decode no more than the first action needs, then orient.
+def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) -> tuple[Image.Image, int]:
+    """Decode no more than the chain's start needs, orient, and say how many calls that did.
 
-    A resize: JPEG DCT scaling to no less than its size, the rest by resampling, all before
-    orientation, so only the small image is turned. A crop: a baseline JPEG decoded down to
-    the crop's bottom row only.
+    A resize first, or a region (crop, indexcrop) then a resize: JPEG DCT scaling to no less
+    than the target, the rest by resampling from the region, all before orientation, so only
+    the small image is turned. A region first: a baseline JPEG decoded only down to the region's
+    bottom row. Otherwise the image as decoded (normalised later, when it is smallest).
     """
-    first = chain.calls[0]
+    calls = chain.calls
     orientation = source.orientation if orient else 1
-    if first.action.draft:
-        scaled = first.action.draft(upright, first.args)
-        stored = scaled[::-1] if orient and source.transposed else scaled
-        # One pixel more than the target: the DCT never does the whole shrink, LANCZOS finishes it.
-        image = decode(source, at_least=(stored[0] + 1, stored[1] + 1))
-        return oriented(resample(image, stored), orientation)
-    if first.action.region and orientation == 1:
-        return decode(source, rows=first.action.region(upright, first.args)[3])
-    return oriented(decode(source), orientation)
+    region = calls[0].action.region(upright, calls[0].args) if calls[0].action.region else None
+    resizer = calls[1] if region and not calls[0].action.apply and len(calls) > 1 else calls[0]
+    if resizer.action.draft:
+        done = 1 if resizer is not calls[0] else 0
+        inner = _size_of(region) if done else upright
+        target = resizer.action.draft(inner, resizer.args)
+        stored_box = stored_region(region, orientation, upright) if done else None
+        stored_target = target[::-1] if orientation in TRANSPOSING else target
+        image, scale = _decode_scaled(source, stored_target, stored_box)
+        box = tuple(v / scale for v in stored_box) if stored_box else None
+        return oriented(_resampled(image, stored_target, box), orientation), done
+    if region and orientation == 1:
+        return decode(source, rows=region[3], normalise=False), 0
+    return oriented(decode(source, normalise=False), orientation), 0
+
+
+def _size_of(box: Box) -> tuple[int, int]:
+    return box[2] - box[0], box[3] - box[1]
+
+
+def _decode_scaled(source: Probe, target: tuple[int, int], box: Box | None) -> tuple[Image.Image, int]:
+    """The source decoded at the smallest DCT scale whose `box` (whole image: None) still holds one
+    pixel more than `target` (so LANCZOS always finishes the shrink); that scale."""
+    width, height = source.size
+    bw, bh = _size_of(box) if box else (width, height)
+    at_least = (math.ceil((target[0] + 1) * width / bw), math.ceil((target[1] + 1) * height / bh))
+    image = decode(source, at_least=at_least, rows=box[3] if box else None, normalise=False)
+    return image, max(1, round(width / image.width))
+
+
+def stored_region(box: Box, orientation: int, upright: tuple[int, int]) -> Box:
+    """The box of the stored (unoriented) image that shows as `box` once oriented."""
+    x0, y0, x1, y1 = box
+    w, h = upright
+    return {
+        1: (x0, y0, x1, y1),
+        2: (w - x1, y0, w - x0, y1),
+        3: (w - x1, h - y1, w - x0, h - y0),
+        4: (x0, h - y1, x1, h - y0),
+        5: (y0, x0, y1, x1),
+        6: (y0, w - x1, y1, w - x0),
+        7: (h - y1, w - x1, h - y0, w - x0),
+        8: (h - y1, x0, h - y0, x1),
+    }[orientation]
 
 
 def negotiated(prefer: tuple[str, ...], default: str, animated: bool, size: tuple[int, int], limits: Limits) -> str:

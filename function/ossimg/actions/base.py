@@ -37,7 +37,9 @@ class Action:
     check: Callable[[dict], None] | None = None  # rules across parameters
     size: Callable[[Size, dict, object], Size] = same_size  # planning; raises on limits
     draft: Callable[[Size, dict], Size] | None = None  # the size it resamples to: decode no larger
-    region: Callable[[Size, dict], tuple[int, int, int, int]] | None = None  # the box it reads: decode no lower
+    # The box it keeps: the pipeline cuts it out (decoding no lower, resampling a following resize
+    # straight from it) and hands `apply`, if any, only that part.
+    region: Callable[[Size, dict], tuple[int, int, int, int]] | None = None
     apply: Callable[..., object] | None = None  # (image, args, logical input size) -> image
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
     describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone

@@ -27,9 +27,8 @@ def size(size: Size, a: dict, limits) -> Size:
     return side, side
 
 
-def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
-    square = img.crop(box(size, a))  # the logical size: the image may be decoded only down to the box
-    return with_mask(square, ellipse_mask(square.size))
+def apply(square: Image.Image, a: dict, size: Size) -> Image.Image:
+    return with_mask(square, ellipse_mask(square.size))  # the pipeline has cut out the square
 
 
 ACTION = Action(

@@ -23,10 +23,6 @@ def size(size: Size, a: dict, limits) -> Size:
     return x1 - x0, y1 - y0
 
 
-def apply(img, a: dict, size: Size):
-    return img.crop(box(size, a))  # the logical size: the image may be decoded only down to the box
-
-
 ACTION = Action(
     name="crop",
     params=(
@@ -38,6 +34,5 @@ ACTION = Action(
     ),
     size=size,
     region=box,
-    apply=apply,
     animates=lambda a: True,
 )

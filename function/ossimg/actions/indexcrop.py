@@ -34,11 +34,6 @@ def size(size: Size, a: dict, limits) -> Size:
     return x1 - x0, y1 - y0
 
 
-def apply(img, a: dict, size: Size):
-    cut = box(size, a)  # the logical size: the image may be decoded only down to the box
-    return img if cut == (0, 0, *img.size) else img.crop(cut)
-
-
 ACTION = Action(
     name="indexcrop",
     params=(
@@ -49,5 +44,4 @@ ACTION = Action(
     check=check,
     size=size,
     region=box,
-    apply=apply,
 )

@@ -16,6 +16,7 @@ from PIL import Image  # ImageDraw and ImageFont load when text is drawn: not on
 if TYPE_CHECKING:
     from PIL import ImageFont
 
+from ..deadline import NO_DEADLINE
 from ..errors import OssError, invalid_value, missing_argument
 from ..params import B64, Enum, Hex, Int
 from .base import Action, Size
@@ -135,9 +136,10 @@ def _image_mark(a: dict, base: Size, images: dict, limits) -> Image.Image:
     mark = oriented(decode(source), source.orientation).convert("RGBA")
     for segment in segments:
         chain = _segment_chain(segment)
-        for call in chain.calls if chain else ():
-            call.action.size(mark.size, call.args, limits)
-            mark = call.action.apply(mark, call.args, mark.size).convert("RGBA")
+        if chain:
+            from ..pipeline import apply_chain, plan_sizes
+
+            mark = apply_chain(mark, chain, plan_sizes(mark.size, chain, limits), NO_DEADLINE).convert("RGBA")
         percent = _percent(segment)
         if percent:
             mark = _fit(mark, (base[0] * percent / 100, base[1] * percent / 100))

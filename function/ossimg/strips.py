@@ -1,0 +1,162 @@
+"""Whole-image operations done a horizontal strip at a time, so a huge image never has a
+second full-size copy beside it: the same pixels as the whole-image call, a fraction of the memory.
+
+Pillow's resize premultiplies RGBA into a full copy and a mode conversion makes another; here
+each strip is converted, premultiplied and reduced on its own, and filters write their result
+back into the image they read, keeping the few rows of original context a strip's neighbours need.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PIL import Image
+
+STRIP_BYTES = 16 << 20  # a strip's share of memory: small beside a decoded image, big enough to be fast
+REDUCING_GAP = 3.0  # shrink by whole factors first (box), then LANCZOS over the last 3x: same look, far faster
+LANCZOS_SUPPORT = 3.0
+PREMULTIPLIED = {"RGBA": "RGBa", "LA": "La"}
+
+Normalise = Callable[[Image.Image], Image.Image]
+Box = tuple[float, float, float, float]
+
+
+def strip_rows(width: int, multiple: int = 1) -> int:
+    """Rows per strip for an image `width` px wide (4 bytes a pixel), a multiple of `multiple`."""
+    rows = max(1, STRIP_BYTES // (4 * max(1, width)))
+    return max(multiple, rows // multiple * multiple)
+
+
+def _ready(piece: Image.Image, normalise: Normalise | None) -> Image.Image:
+    """A strip in its working mode: normalised, and premultiplied when it has alpha."""
+    if normalise:
+        piece = normalise(piece)
+    return piece.convert(PREMULTIPLIED[piece.mode]) if piece.mode in PREMULTIPLIED else piece
+
+
+def resample(
+    image: Image.Image, size: tuple[int, int], box: Box | None = None, normalise: Normalise | None = None
+) -> Image.Image:
+    """`image` (the `box` of it) resized to `size` with LANCZOS and Pillow's reducing gap, normalised
+    by `normalise`: what `normalise(image).resize(size, LANCZOS, box, reducing_gap=3)` gives, a
+    strip at a time."""
+    box = box or (0, 0, *image.size)
+    if image.size == size and box == (0, 0, *image.size):
+        return normalise(image) if normalise else image
+    factor_x = int((box[2] - box[0]) / size[0] / REDUCING_GAP) or 1
+    factor_y = int((box[3] - box[1]) / size[1] / REDUCING_GAP) or 1
+    if factor_x > 1 or factor_y > 1:
+        reduce_box = _safe_box(image.size, size, box)
+        image = _reduced(image, (factor_x, factor_y), reduce_box, normalise)
+        box = (
+            (box[0] - reduce_box[0]) / factor_x,
+            (box[1] - reduce_box[1]) / factor_y,
+            (box[2] - reduce_box[0]) / factor_x,
+            (box[3] - reduce_box[1]) / factor_y,
+        )
+        normalise = None  # the reduced image is already normalised and premultiplied
+    out = _resized(image, size, box, normalise)
+    return out.convert({"RGBa": "RGBA", "La": "LA"}[out.mode]) if out.mode in ("RGBa", "La") else out
+
+
+def _safe_box(image_size: tuple[int, int], size: tuple[int, int], box: Box) -> tuple[int, int, int, int]:
+    """The box grown by the filter's reach (as Pillow's resize does before reducing)."""
+    support_x = (LANCZOS_SUPPORT - 0.5) * (box[2] - box[0]) / size[0]
+    support_y = (LANCZOS_SUPPORT - 0.5) * (box[3] - box[1]) / size[1]
+    return (
+        max(0, int(box[0] - support_x)),
+        max(0, int(box[1] - support_y)),
+        min(image_size[0], math.ceil(box[2] + support_x)),
+        min(image_size[1], math.ceil(box[3] + support_y)),
+    )
+
+
+def _reduced(image: Image.Image, factor: tuple[int, int], box: tuple[int, int, int, int], normalise) -> Image.Image:
+    """Box-average by whole factors, a strip of rows (a multiple of the factor) at a time."""
+    fx, fy = factor
+    x0, y0, x1, y1 = box
+    out_size = ((x1 - x0 + fx - 1) // fx, (y1 - y0 + fy - 1) // fy)
+    step = strip_rows(x1 - x0, fy)
+    out = None
+    for top in range(y0, y1, step):
+        piece = _ready(image.crop((x0, top, x1, min(top + step, y1))), normalise).reduce(factor)
+        if out is None:
+            out = Image.new(piece.mode, out_size)
+        out.paste(piece, (0, (top - y0) // fy))
+    return out
+
+
+def _resized(image: Image.Image, size: tuple[int, int], box: Box, normalise) -> Image.Image:
+    """LANCZOS from `box` to `size`; on a big source, output rows are made a band at a time from
+    just the source rows their filter reaches (the coefficients are the same as for the whole)."""
+    rows_in = box[3] - box[1]
+    if image.width * image.height * 4 <= 4 * STRIP_BYTES:
+        return _ready(image, normalise).resize(size, Image.Resampling.LANCZOS, box)
+    scale = rows_in / size[1]
+    reach = LANCZOS_SUPPORT * max(scale, 1.0) + 2  # the filter's reach in source rows, with slack
+    reach_x = LANCZOS_SUPPORT * max((box[2] - box[0]) / size[0], 1.0) + 2
+    left, right = max(0, math.floor(box[0] - reach_x)), min(image.width, math.ceil(box[2] + reach_x))
+    band = max(1, int(strip_rows(right - left) / max(scale, 1.0)))
+    out = None
+    for first in range(0, size[1], band):
+        last = min(first + band, size[1])
+        top = max(0, math.floor(box[1] + first * scale - reach))
+        bottom = min(image.height, math.ceil(box[1] + last * scale + reach))
+        piece = _ready(image.crop((left, top, right, bottom)), normalise)
+        part_box = (box[0] - left, box[1] + first * scale - top, box[2] - left, box[1] + last * scale - top)
+        part = piece.resize((size[0], last - first), Image.Resampling.LANCZOS, part_box)
+        if out is None:
+            out = Image.new(part.mode, size)
+        out.paste(part, (0, first))
+    return out
+
+
+def converted(image: Image.Image, normalise: Normalise) -> Image.Image:
+    """`normalise(image)`, made a strip at a time into the new image (the source stays whole)."""
+    step = strip_rows(image.width)
+    if image.height <= step:
+        return normalise(image)
+    out = None
+    for top in range(0, image.height, step):
+        piece = normalise(image.crop((0, top, image.width, min(top + step, image.height))))
+        if out is None:
+            out = Image.new(piece.mode, image.size)
+        out.paste(piece, (0, top))
+    return out
+
+
+def filtered_in_place(image: Image.Image, operation: Callable[[Image.Image], Image.Image], reach: int) -> Image.Image:
+    """`operation` (a neighbourhood filter that looks at most `reach` rows away) applied to `image`,
+    whose rows are overwritten strip by strip; the original rows above each strip are kept aside."""
+    step = max(strip_rows(image.width), reach)
+    if image.height <= step:
+        return operation(image)
+    above = None  # original rows [top - reach, top), saved before they were overwritten
+    for top in range(0, image.height, step):
+        bottom = min(top + step, image.height)
+        below = image.crop((0, top, image.width, min(bottom + reach, image.height)))
+        piece = _stacked(above, below) if above is not None else below
+        offset = top - (top - above.height if above is not None else top)
+        above = image.crop((0, max(0, bottom - reach), image.width, bottom))
+        done = operation(piece)
+        image.paste(done.crop((0, offset, image.width, offset + bottom - top)), (0, top))
+    return image
+
+
+def _stacked(upper: Image.Image, lower: Image.Image) -> Image.Image:
+    both = Image.new(lower.mode, (lower.width, upper.height + lower.height))
+    both.paste(upper, (0, 0))
+    both.paste(lower, (0, upper.height))
+    return both
+
+
+def mapped_in_place(image: Image.Image, operation: Callable[[Image.Image], Image.Image]) -> Image.Image:
+    """A per-pixel `operation` (point tables, colour maps) written back into `image` strip by strip."""
+    step = strip_rows(image.width)
+    if image.height <= step:
+        return operation(image)
+    for top in range(0, image.height, step):
+        box = (0, top, image.width, min(top + step, image.height))
+        image.paste(operation(image.crop(box)), box[:2])
+    return image

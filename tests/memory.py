@@ -1,0 +1,86 @@
+"""One request in a child process, and the child's own peak RSS (os.wait4), as Lambda would see it.
+
+    python tests/memory.py FILE PROCESS      (the child: prints the answer as JSON)
+
+The child runs the whole service path (request -> limits -> budget -> pipeline -> response)
+on the file as the source object, with the function's memory taken from MEMORY_LIMIT_MB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Measured:
+    status: int
+    code: str
+    ec: str
+    message: str
+    peak_mb: float
+    seconds: float
+    estimate_mb: float | None
+
+
+def measure(path: Path, process: str, env: dict | None = None, timeout: float = 120) -> Measured:
+    """Run one request on `path` in a fresh child; its answer, peak RSS and wall time."""
+    import tempfile
+    import threading
+
+    child_env = {**os.environ, "PYTHONPATH": f"{ROOT / 'function'}{os.pathsep}{ROOT}", **(env or {})}
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            [sys.executable, __file__, str(path), process], env=child_env, stdout=subprocess.PIPE, stderr=errors
+        )
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)  # reaped here, so the child's own rusage is ours
+        killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stdout.close()
+        errors.seek(0)
+        if proc.returncode != 0:
+            raise AssertionError(f"the child failed ({proc.returncode}):\n{errors.read().decode()[-3000:]}")
+    answer = json.loads(out)
+    return Measured(
+        answer["status"],
+        answer["code"],
+        answer["ec"],
+        answer["message"],
+        usage.ru_maxrss / 1024,
+        time.monotonic() - started,
+        answer.get("estimate_mb"),
+    )
+
+
+def child(path: str, process: str) -> None:
+    from ossimg.request import ImageRequest
+    from ossimg.service import Backends, Settings, handle
+    from ossimg.source import MemorySource
+
+    data = Path(path).read_bytes()
+    source = MemorySource({"source": data})
+    settings = Settings.from_env()
+    reply = handle(ImageRequest("GET", "source", process), settings, Backends(source, None))
+    code = ec = message = ""
+    if reply.status >= 400:
+        text = reply.body.decode()
+        code = text.split("<Code>")[1].split("</Code>")[0]
+        message = text.split("<Message>")[1].split("</Message>")[0]
+        ec = reply.headers.get("x-oss-ec", "")
+    estimate = reply.meta.get("estimate_mb")
+    print(json.dumps({"status": reply.status, "code": code, "ec": ec, "message": message, "estimate_mb": estimate}))
+
+
+if __name__ == "__main__":
+    child(sys.argv[1], sys.argv[2])
