@@ -153,9 +153,9 @@ def test_crop_then_resize_on_an_oriented_image_takes_the_upright_region(orientat
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_stored_region_is_the_box_that_orientation_turns_into_the_upright_box(orientation):
-    from ossimg.codecs import oriented
-
     import random
+
+    from ossimg.codecs import oriented
 
     stored = Image.frombytes("L", (60, 40), random.Random(orientation).randbytes(2400))
     upright = oriented(stored, orientation)
