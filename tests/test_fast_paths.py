@@ -16,14 +16,20 @@ PHOTO = (__import__("pathlib").Path(__file__).resolve().parent.parent / "bench/i
 def decoded(monkeypatch):
     """The sizes of every image the pipeline decodes (JPEG drafts and partial decodes show up here)."""
     sizes = []
-    real = pipeline.decode
+    real, real_region = pipeline.decode, pipeline.decode_region
 
     def spy(*args, **kwargs):
         image = real(*args, **kwargs)
         sizes.append(image.size)
         return image
 
+    def region_spy(*args, **kwargs):
+        image, box = real_region(*args, **kwargs)
+        sizes.append(image.size)
+        return image, box
+
     monkeypatch.setattr(pipeline, "decode", spy)
+    monkeypatch.setattr(pipeline, "decode_region", region_spy)
     return sizes
 
 

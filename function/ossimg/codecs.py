@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile
 
-from . import strips
+from . import strips, webp
 from .config import from_env
 from .errors import damaged, too_large, unsupported_format
 
@@ -52,7 +52,7 @@ ORIENTATIONS = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-WORKING_MODES = ("RGB", "RGBA", "L", "LA")  # what actions see; other decoded modes are converted
+WORKING_MODES = ("RGB", "RGBA", "L", "LA")  # what actions see; other decoded modes (P, I;16, RGBX...) are converted
 _AVIF_BRANDS = (b"avif", b"avis")
 
 
@@ -128,6 +128,7 @@ class Probe:
     orientation: int
     icc: bytes | None = None
     quality: int | None = None  # the source's JPEG quality, estimated from its tables
+    data: bytes = b""  # the file, for decoders that read it themselves (libwebp)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -168,7 +169,9 @@ def probe(data: bytes) -> Probe:
         orientation = _orientation(image)
     except Exception:  # whatever a malformed header makes a decoder raise, the file is at fault
         raise unsupported_format() from None
-    return Probe(image, oss_format, frames, orientation, image.info.get("icc_profile"), estimate_jpeg_quality(image))
+    return Probe(
+        image, oss_format, frames, orientation, image.info.get("icc_profile"), estimate_jpeg_quality(image), data
+    )
 
 
 def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> Image.Image:
@@ -225,6 +228,31 @@ def decode(
         raise too_large(str(exc), "0040-00000012") from None
     except Exception:  # truncated or corrupt data: the file is at fault, whatever the decoder raises
         raise damaged() from None
+
+
+def decode_region(
+    p: Probe, box: tuple[int, int, int, int] | None, target: tuple[int, int] | None = None
+) -> tuple[Image.Image, tuple[float, float, float, float] | None]:
+    """The first frame as decoded (not normalised), holding at least the part `box` (None: all)
+    at no less than `target` (None: full scale); and where `box` is in the decoded image.
+
+    WebP: libwebp decodes just the box, rescaled. JPEG: DCT scaling to one pixel more than the
+    target (so LANCZOS always finishes the shrink). Top-down formats stop at the box's bottom row.
+    """
+    width, height = p.size
+    if p.format == "webp" and p.frames == 1 and webp.available():
+        try:
+            decoded = webp.decode(p.data, box, target)
+        except ValueError:
+            raise damaged() from None
+        return decoded.image, decoded.box
+    at_least = None
+    if target:
+        bw, bh = (box[2] - box[0], box[3] - box[1]) if box else (width, height)
+        at_least = (-(-(target[0] + 1) * width // bw), -(-(target[1] + 1) * height // bh))
+    image = decode(p, at_least=at_least, rows=box[3] if box else None, normalise=False)
+    scale = max(1, round(width / image.width))
+    return image, tuple(v / scale for v in box) if box else None
 
 
 def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:

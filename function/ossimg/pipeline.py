@@ -7,7 +7,6 @@ EXIF orientation unless auto-orient,0; apply the actions left to right; encode o
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from PIL import Image
@@ -21,6 +20,7 @@ from .codecs import (
     Probe,
     decode,
     decode_frames,
+    decode_region,
     encode,
     encode_animation,
     normalise_mode,
@@ -34,7 +34,7 @@ from .limits import Limits
 
 DEFAULT_QUALITY = {"jpg": 85, "webp": 80, "avif": 60, "heic": 60}
 TRANSPOSING = (5, 6, 7, 8)  # EXIF orientations that swap width and height
-Box = tuple[int, int, int, int]
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,9 @@ def render(
         animation = decode_frames(source, lambda frame: apply_chain(frame, chain, sizes, deadline))
         deadline.check()
         return Rendered(encode_animation(animation, fmt, quality, source.icc), CONTENT_TYPES[fmt])
-    image, done = load(source, chain, orient, sizes[0])
+    image, done, box = load(source, chain, orient, sizes[0])
     source.image = None  # the decoded pixels now belong to `image` alone, and go when it moves on
-    image = apply_chain(image, chain, sizes, deadline, done)
+    image = apply_chain(image, chain, sizes, deadline, done, box)
     deadline.check()
     body = encode(image, fmt, quality, opts.progressive, source.icc)
     return Rendered(body, CONTENT_TYPES[fmt])
@@ -95,16 +95,21 @@ def prepared(chain: Chain, sizes: list[tuple[int, int]], resources: dict[str, by
 
 
 def apply_chain(
-    image: Image.Image, chain: Chain, sizes: list[tuple[int, int]], deadline: Deadline, done: int = 0
+    image: Image.Image,
+    chain: Chain,
+    sizes: list[tuple[int, int]],
+    deadline: Deadline,
+    done: int = 0,
+    box: Box | None = None,
 ) -> Image.Image:
-    """Apply the calls after the first `done` (which `load` already did).
+    """Apply the calls after the first `done` (which `load` already did), starting from the part
+    `box` of `image` (None: all of it).
 
     A region (crop, indexcrop) is not cut at once: consecutive regions add up to one box, and a
     resize that follows resamples straight from that box, so a crop of a huge image is never
     copied whole. `image` may still be in its decoded mode (a palette, 16-bit grey): it is
     normalised at the first cut or resample, where it is smallest.
     """
-    box = None
     for call, size in list(zip(chain.calls, sizes))[done:]:
         action = call.action
         deadline.check()
@@ -154,44 +159,39 @@ def plan_sizes(size: tuple[int, int], chain: Chain, limits: Limits) -> list[tupl
     return sizes
 
 
-def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) -> tuple[Image.Image, int]:
-    """Decode no more than the chain's start needs, orient, and say how many calls that did.
+def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) -> tuple[Image.Image, int, Box | None]:
+    """Decode no more than the chain's start needs and orient it; how many calls that did, and
+    the box of the result that a leading region (crop, indexcrop) keeps, still to cut.
 
-    A resize first, or a region (crop, indexcrop) then a resize: JPEG DCT scaling to no less
-    than the target, the rest by resampling from the region, all before orientation, so only
-    the small image is turned. A region first: a baseline JPEG decoded only down to the region's
-    bottom row. Otherwise the image as decoded (normalised later, when it is smallest).
+    A resize first, or a region then a resize: decoded at a reduced scale where the format can
+    (JPEG DCT scaling, libwebp's rescaler) to no less than the target, resampled from the region,
+    all before orientation, so only the small image is turned. A region first: decoded no lower
+    than its bottom row (JPEG, PNG) or only the region (WebP). Otherwise the whole image, as
+    decoded (normalised later, when it is smallest).
     """
     calls = chain.calls
     orientation = source.orientation if orient else 1
-    region = calls[0].action.region(upright, calls[0].args) if calls[0].action.region else None
-    resizer = calls[1] if region and not calls[0].action.apply and len(calls) > 1 else calls[0]
+    first = calls[0].action
+    region = first.region(upright, calls[0].args) if first.region else None
+    cut_only = region is not None and not first.apply  # crop, indexcrop (not circle, which masks)
+    resizer = calls[1] if cut_only and len(calls) > 1 else calls[0]
     if resizer.action.draft:
-        done = 1 if resizer is not calls[0] else 0
-        inner = _size_of(region) if done else upright
-        target = resizer.action.draft(inner, resizer.args)
-        stored_box = stored_region(region, orientation, upright) if done else None
+        done = 1 if cut_only else 0
+        stored_box = stored_region(region, orientation, upright) if cut_only else None
+        target = resizer.action.draft(_size_of(region) if cut_only else upright, resizer.args)
         stored_target = target[::-1] if orientation in TRANSPOSING else target
-        image, scale = _decode_scaled(source, stored_target, stored_box)
-        box = tuple(v / scale for v in stored_box) if stored_box else None
-        return oriented(_resampled(image, stored_target, box), orientation), done
+        image, box = decode_region(source, stored_box, stored_target)
+        return oriented(_resampled(image, stored_target, box), orientation), done, None
+    if cut_only and orientation == 1:
+        image, box = decode_region(source, region)
+        return image, 1, box
     if region and orientation == 1:
-        return decode(source, rows=region[3], normalise=False), 0
-    return oriented(decode(source, normalise=False), orientation), 0
+        return decode(source, rows=region[3], normalise=False), 0, None  # same coordinates, fewer rows
+    return oriented(decode(source, normalise=False), orientation), 0, None
 
 
 def _size_of(box: Box) -> tuple[int, int]:
     return box[2] - box[0], box[3] - box[1]
-
-
-def _decode_scaled(source: Probe, target: tuple[int, int], box: Box | None) -> tuple[Image.Image, int]:
-    """The source decoded at the smallest DCT scale whose `box` (whole image: None) still holds one
-    pixel more than `target` (so LANCZOS always finishes the shrink); that scale."""
-    width, height = source.size
-    bw, bh = _size_of(box) if box else (width, height)
-    at_least = (math.ceil((target[0] + 1) * width / bw), math.ceil((target[1] + 1) * height / bh))
-    image = decode(source, at_least=at_least, rows=box[3] if box else None, normalise=False)
-    return image, max(1, round(width / image.width))
 
 
 def stored_region(box: Box, orientation: int, upright: tuple[int, int]) -> Box:
