@@ -15,7 +15,8 @@ from PIL import Image
 
 STRIP_BYTES = 16 << 20  # a strip's share of memory: small beside a decoded image, big enough to be fast
 REDUCING_GAP = 3.0  # shrink by whole factors first (box), then LANCZOS over the last 3x: same look, far faster
-LANCZOS_SUPPORT = 3.0
+# Each filter's reach, in source pixels per output pixel.
+SUPPORT = {Image.Resampling.LANCZOS: 3.0, Image.Resampling.BOX: 0.5}
 PREMULTIPLIED = {"RGBA": "RGBa", "LA": "La"}
 
 Normalise = Callable[[Image.Image], Image.Image]
@@ -36,18 +37,23 @@ def _ready(piece: Image.Image, normalise: Normalise | None) -> Image.Image:
 
 
 def resample(
-    image: Image.Image, size: tuple[int, int], box: Box | None = None, normalise: Normalise | None = None
+    image: Image.Image,
+    size: tuple[int, int],
+    box: Box | None = None,
+    normalise: Normalise | None = None,
+    method: Image.Resampling = Image.Resampling.LANCZOS,
+    reducing_gap: float = REDUCING_GAP,
 ) -> Image.Image:
-    """`image` (the `box` of it) resized to `size` with LANCZOS and Pillow's reducing gap, normalised
-    by `normalise`: what `normalise(image).resize(size, LANCZOS, box, reducing_gap=3)` gives, a
-    strip at a time."""
+    """`image` (the `box` of it) resized to `size` with Pillow's reducing gap, normalised by
+    `normalise`: what `normalise(image).resize(size, method, box, reducing_gap)` gives, a strip at
+    a time."""
     box = box or (0, 0, *image.size)
     if image.size == size and box == (0, 0, *image.size):
         return normalise(image) if normalise else image
-    factor_x = int((box[2] - box[0]) / size[0] / REDUCING_GAP) or 1
-    factor_y = int((box[3] - box[1]) / size[1] / REDUCING_GAP) or 1
+    factor_x = int((box[2] - box[0]) / size[0] / reducing_gap) or 1
+    factor_y = int((box[3] - box[1]) / size[1] / reducing_gap) or 1
     if factor_x > 1 or factor_y > 1:
-        reduce_box = _safe_box(image.size, size, box)
+        reduce_box = _safe_box(image.size, size, box, SUPPORT[method])
         image = _reduced(image, (factor_x, factor_y), reduce_box, normalise)
         box = (
             (box[0] - reduce_box[0]) / factor_x,
@@ -56,14 +62,16 @@ def resample(
             (box[3] - reduce_box[1]) / factor_y,
         )
         normalise = None  # the reduced image is already normalised and premultiplied
-    out = _resized(image, size, box, normalise)
+    out = _resized(image, size, box, normalise, method)
     return out.convert({"RGBa": "RGBA", "La": "LA"}[out.mode]) if out.mode in ("RGBa", "La") else out
 
 
-def _safe_box(image_size: tuple[int, int], size: tuple[int, int], box: Box) -> tuple[int, int, int, int]:
+def _safe_box(
+    image_size: tuple[int, int], size: tuple[int, int], box: Box, support: float
+) -> tuple[int, int, int, int]:
     """The box grown by the filter's reach (as Pillow's resize does before reducing)."""
-    support_x = (LANCZOS_SUPPORT - 0.5) * (box[2] - box[0]) / size[0]
-    support_y = (LANCZOS_SUPPORT - 0.5) * (box[3] - box[1]) / size[1]
+    support_x = (support - 0.5) * (box[2] - box[0]) / size[0]
+    support_y = (support - 0.5) * (box[3] - box[1]) / size[1]
     return (
         max(0, int(box[0] - support_x)),
         max(0, int(box[1] - support_y)),
@@ -87,15 +95,15 @@ def _reduced(image: Image.Image, factor: tuple[int, int], box: tuple[int, int, i
     return out
 
 
-def _resized(image: Image.Image, size: tuple[int, int], box: Box, normalise) -> Image.Image:
-    """LANCZOS from `box` to `size`; on a big source, output rows are made a band at a time from
+def _resized(image: Image.Image, size: tuple[int, int], box: Box, normalise, method) -> Image.Image:
+    """`method` from `box` to `size`; on a big source, output rows are made a band at a time from
     just the source rows their filter reaches (the coefficients are the same as for the whole)."""
     rows_in = box[3] - box[1]
     if image.width * image.height * 4 <= 4 * STRIP_BYTES:
-        return _ready(image, normalise).resize(size, Image.Resampling.LANCZOS, box)
+        return _ready(image, normalise).resize(size, method, box)
     scale = rows_in / size[1]
-    reach = LANCZOS_SUPPORT * max(scale, 1.0) + 2  # the filter's reach in source rows, with slack
-    reach_x = LANCZOS_SUPPORT * max((box[2] - box[0]) / size[0], 1.0) + 2
+    reach = SUPPORT[method] * max(scale, 1.0) + 2  # the filter's reach in source rows, with slack
+    reach_x = SUPPORT[method] * max((box[2] - box[0]) / size[0], 1.0) + 2
     left, right = max(0, math.floor(box[0] - reach_x)), min(image.width, math.ceil(box[2] + reach_x))
     band = max(1, int(strip_rows(right - left) / max(scale, 1.0)))
     out = None
@@ -105,7 +113,7 @@ def _resized(image: Image.Image, size: tuple[int, int], box: Box, normalise) -> 
         bottom = min(image.height, math.ceil(box[1] + last * scale + reach))
         piece = _ready(image.crop((left, top, right, bottom)), normalise)
         part_box = (box[0] - left, box[1] + first * scale - top, box[2] - left, box[1] + last * scale - top)
-        part = piece.resize((size[0], last - first), Image.Resampling.LANCZOS, part_box)
+        part = piece.resize((size[0], last - first), method, part_box)
         if out is None:
             out = Image.new(part.mode, size)
         out.paste(part, (0, first))
@@ -124,6 +132,12 @@ def converted(image: Image.Image, normalise: Normalise) -> Image.Image:
             out = Image.new(piece.mode, image.size)
         out.paste(piece, (0, top))
     return out
+
+
+def gaussian_reach(sigma: float) -> int:
+    """Rows a Gaussian-blurred pixel depends on: Pillow approximates the Gaussian by three box
+    blurs, each about sqrt(4 sigma^2 + 1) wide; with slack."""
+    return 3 * math.ceil(math.sqrt(4 * sigma * sigma + 1)) + 4
 
 
 def filtered_in_place(image: Image.Image, operation: Callable[[Image.Image], Image.Image], reach: int) -> Image.Image:
@@ -149,6 +163,16 @@ def _stacked(upper: Image.Image, lower: Image.Image) -> Image.Image:
     both.paste(upper, (0, 0))
     both.paste(lower, (0, upper.height))
     return both
+
+
+def histogram(image: Image.Image, mode: str) -> list[int]:
+    """`image.convert(mode).histogram()`, without the converted copy."""
+    counts = None
+    step = strip_rows(image.width)
+    for top in range(0, image.height, step):
+        piece = image.crop((0, top, image.width, min(top + step, image.height))).convert(mode).histogram()
+        counts = piece if counts is None else [a + b for a, b in zip(counts, piece)]
+    return counts
 
 
 def mapped_in_place(image: Image.Image, operation: Callable[[Image.Image], Image.Image]) -> Image.Image:

@@ -12,16 +12,29 @@ import math
 
 from PIL import Image
 
-from ..codecs import decode
+from .. import strips
+from ..codecs import decode_region
 from .base import Action
 
 THUMBNAIL = 128
 HUE_WINDOW = 30 / 360 * 256  # in Pillow's 0..255 hue units
 
 
+def thumbnail(image: Image.Image) -> Image.Image:
+    """What `image.convert("RGB").thumbnail((128, 128), BOX)` makes, without a full-size copy."""
+    w, h = image.size
+    if w <= THUMBNAIL and h <= THUMBNAIL:
+        return image.convert("RGB")
+    if w >= h:
+        size = (THUMBNAIL, max(1, round(h * THUMBNAIL / w)))
+    else:
+        size = (max(1, round(w * THUMBNAIL / h)), THUMBNAIL)
+    to_rgb = lambda piece: piece.convert("RGB")  # noqa: E731
+    return strips.resample(image, size, None, to_rgb, Image.Resampling.BOX, reducing_gap=2.0)
+
+
 def dominant_colour(image: Image.Image) -> tuple[int, int, int]:
-    rgb = image.convert("RGB")
-    rgb.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.BOX)
+    rgb = thumbnail(image)
     hues = rgb.convert("HSV").getchannel("H").tobytes()
     angle = 2 * math.pi / 256
     mean = math.atan2(sum(math.sin(h * angle) for h in hues), sum(math.cos(h * angle) for h in hues)) / angle % 256
@@ -32,7 +45,8 @@ def dominant_colour(image: Image.Image) -> tuple[int, int, int]:
 
 
 def describe(source, nbytes: int) -> bytes:
-    r, g, b = dominant_colour(decode(source, at_least=(THUMBNAIL, THUMBNAIL)))
+    image, _ = decode_region(source, None, (THUMBNAIL, THUMBNAIL))
+    r, g, b = dominant_colour(image)
     return json.dumps({"RGB": f"0x{r:02x}{g:02x}{b:02x}"}).encode()
 
 

@@ -2,6 +2,7 @@
 
 from PIL import Image, ImageFilter
 
+from .. import strips
 from ..errors import OssError
 from ..params import Enum, Int
 from .base import Action
@@ -20,7 +21,10 @@ def check(a: dict) -> None:
 
 
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
-    return img.filter(ImageFilter.GaussianBlur(sigma(a)))
+    s = sigma(a)
+    return strips.filtered_in_place(
+        img, lambda piece: piece.filter(ImageFilter.GaussianBlur(s)), strips.gaussian_reach(s)
+    )
 
 
 ACTION = Action(

@@ -2,6 +2,7 @@
 
 from PIL import Image
 
+from .. import strips
 from ..params import Int
 from .base import Action
 
@@ -20,9 +21,10 @@ def apply(img: Image.Image, a: dict, size) -> Image.Image:
 
 
 def point_colour(img: Image.Image, table: list[int]) -> Image.Image:
-    """Map the colour channels through `table`; alpha is left alone."""
+    """Map the colour channels through `table`, in place; alpha is left alone."""
     bands = img.getbands()
-    return img.point(table * len(bands) if "A" not in bands else table * (len(bands) - 1) + list(range(256)))
+    full = table * len(bands) if "A" not in bands else table * (len(bands) - 1) + list(range(256))
+    return strips.mapped_in_place(img, lambda piece: piece.point(full))
 
 
 ACTION = Action(

@@ -2,6 +2,7 @@
 
 from PIL import Image, ImageStat
 
+from .. import strips
 from ..params import Int
 from .base import Action
 from .bright import point_colour
@@ -12,7 +13,7 @@ def apply(img: Image.Image, a: dict, size) -> Image.Image:
     if value == 0:
         return img
     factor = 1 + value / 100  # 0 (flat grey) .. 2 (doubled spread)
-    mean = ImageStat.Stat(img.convert("L")).mean[0]
+    mean = ImageStat.Stat(strips.histogram(img, "L")).mean[0]
     table = [min(255, max(0, round(mean + (level - mean) * factor))) for level in range(256)]
     return point_colour(img, table)
 

@@ -4,12 +4,14 @@ from PIL import Image
 
 from ..params import Int
 from .base import Action
-from .masks import rounded_mask, with_mask
+from .masks import rounded_mask, with_masked_parts
 
 
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
+    w, h = img.size
     r = min(a["r"], min(img.size) // 2)
-    return with_mask(img, rounded_mask(img.size, r))
+    corners = [(0, 0, r, r), (w - r, 0, w, r), (0, h - r, r, h), (w - r, h - r, w, h)]  # all else stays opaque
+    return with_masked_parts(img, [(box, rounded_mask(img.size, r, box)) for box in corners if r])
 
 
 ACTION = Action(

@@ -2,6 +2,7 @@
 
 from PIL import Image, ImageFilter
 
+from .. import strips
 from ..params import Int
 from .base import Action
 
@@ -9,7 +10,8 @@ RADIUS = 1.0  # px: sharpens edges without halos at thumbnail sizes
 
 
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
-    return img.filter(ImageFilter.UnsharpMask(radius=RADIUS, percent=a["sharpen"], threshold=0))
+    mask = ImageFilter.UnsharpMask(radius=RADIUS, percent=a["sharpen"], threshold=0)
+    return strips.filtered_in_place(img, lambda piece: piece.filter(mask), strips.gaussian_reach(RADIUS))
 
 
 ACTION = Action(
