@@ -6,6 +6,7 @@ maps keep the last duplicate. Shared by the local server, `make invoke` and the 
 
 from __future__ import annotations
 
+import os
 import uuid
 from urllib.parse import parse_qsl
 
@@ -47,7 +48,7 @@ class FakeContext:
 
     function_name = "oss-image-local"
     function_version = "$LATEST"
-    memory_limit_in_mb = 2048
+    memory_limit_in_mb = int(os.environ.get("MEMORY_LIMIT_MB") or 1769)  # the template's MemorySize
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:oss-image-local"
 
     def __init__(self):

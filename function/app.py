@@ -25,6 +25,7 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from ossimg import request as image_request
 from ossimg import response as image_response
+from ossimg.costs import Budget
 from ossimg.deadline import Deadline
 from ossimg.errors import OssError, too_large
 from ossimg.service import Backends, Settings, handle
@@ -90,7 +91,8 @@ def serve_image():
         logger.append_keys(cf_id=cf_id)  # joins our logs with CloudFront's
     deadline = Deadline.from_context(router.lambda_context, SETTINGS.deadline_margin_ms)
     try:
-        result = handle(req, SETTINGS, BACKENDS, deadline)
+        budget = Budget(getattr(router.lambda_context, "memory_limit_in_mb", None) or SETTINGS.memory_limit_mb)
+        result = handle(req, SETTINGS, BACKENDS, deadline, budget)
     except Exception:  # a bug or an outage, never the client's input: log the stack, not the body
         logger.exception("unexpected failure", extra={"key": req.key, "oss_process": req.process})
         result = _error(

@@ -17,7 +17,7 @@ from PIL import Image, ImageFile
 
 from . import strips, webp
 from .config import from_env
-from .errors import damaged, too_large, unsupported_format
+from .errors import OssError, OutputTooLarge, damaged, too_large, unsupported_format
 
 # Pillow format name -> OSS format name. MPO is how Pillow names many camera JPEGs.
 OSS_FORMATS = {
@@ -54,6 +54,8 @@ ORIENTATIONS = {
 }
 WORKING_MODES = ("RGB", "RGBA", "L", "LA")  # what actions see; other decoded modes (P, I;16, RGBX...) are converted
 _AVIF_BRANDS = (b"avif", b"avis")
+TRANSPOSING = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,22 @@ def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
+def stored_region(box: Box, orientation: int, upright: tuple[int, int]) -> Box:
+    """The box of the stored (unoriented) image that shows as `box` once oriented."""
+    x0, y0, x1, y1 = box
+    w, h = upright
+    return {
+        1: (x0, y0, x1, y1),
+        2: (w - x1, y0, w - x0, y1),
+        3: (w - x1, h - y1, w - x0, h - y0),
+        4: (x0, h - y1, x1, h - y0),
+        5: (y0, x0, y1, x1),
+        6: (y0, w - x1, y1, w - x0),
+        7: (h - y1, w - x1, h - y0, w - x0),
+        8: (h - y1, x0, h - y0, x1),
+    }[orientation]
+
+
 def oriented(image: Image.Image, orientation: int) -> Image.Image:
     return image.transpose(ORIENTATIONS[orientation]) if orientation in ORIENTATIONS else image
 
@@ -369,12 +387,38 @@ def bare(image: Image.Image) -> Image.Image:
     return clean
 
 
-def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: bytes | None) -> bytes:
-    out = io.BytesIO()
+class CappedOutput(io.BytesIO):
+    """The encoder's output, refused as soon as it outgrows what can be delivered: a 200 MB BMP
+    is never finished only to be thrown away."""
+
+    def __init__(self, limit: int | None):
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data) -> int:
+        if self.limit is not None and self.tell() + len(data) > self.limit:
+            raise OutputTooLarge(self.limit)
+        return super().write(data)
+
+
+def encode(
+    image: Image.Image, fmt: str, quality: int, progressive: bool, icc: bytes | None, max_bytes: int | None = None
+) -> bytes:
+    out = CappedOutput(max_bytes)
     if fmt in ("jpg", "bmp"):
         image = flatten(image)
     image = bare(image)
     extra = metadata(image, fmt, icc)
+    try:
+        _save(image, out, fmt, quality, progressive, extra)
+    except OssError:
+        raise
+    except (ValueError, OSError) as exc:  # an encoder's own limit (libwebp's partition size, say)
+        raise too_large(f"The result cannot be encoded as {fmt} ({exc}); ask for a smaller size.") from None
+    return out.getvalue()
+
+
+def _save(image: Image.Image, out, fmt: str, quality: int, progressive: bool, extra: dict) -> None:
     if fmt == "jpg":
         image.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive, **extra)
     elif fmt == "png":
@@ -395,15 +439,18 @@ def encode(image: Image.Image, fmt: str, quality: int, progressive: bool, icc: b
         image.save(out, "HEIF", quality=quality, enc_params={"preset": ENCODERS.heic_preset}, **extra)
     else:
         raise AssertionError(f"no encoder for {fmt}")
-    return out.getvalue()
 
 
-def flatten(image: Image.Image, background=(255, 255, 255)) -> Image.Image:
-    """Alpha composited on white (OSS fills transparency white for JPEG)."""
+def flatten(image: Image.Image) -> Image.Image:
+    """Alpha composited on white (OSS fills transparency white for JPEG), a strip at a time."""
     if "A" not in image.getbands():
         return image.convert("RGB") if image.mode != "RGB" and image.mode != "L" else image
-    rgba = image.convert("RGBA")
-    canvas = Image.new("RGB", rgba.size, background)
+    return strips.converted(image, _on_white)
+
+
+def _on_white(piece: Image.Image) -> Image.Image:
+    rgba = piece.convert("RGBA")
+    canvas = Image.new("RGB", rgba.size, (255, 255, 255))
     canvas.paste(rgba, mask=rgba.getchannel("A"))
     return canvas
 
@@ -435,9 +482,11 @@ def decode_frames(p: Probe, each=None) -> Animation:
     return Animation(frames, durations, image.info.get("loop"))
 
 
-def encode_animation(animation: Animation, fmt: str, quality: int, icc: bytes | None = None) -> bytes:
+def encode_animation(
+    animation: Animation, fmt: str, quality: int, icc: bytes | None = None, max_bytes: int | None = None
+) -> bytes:
     """Frames are whole pictures, so each replaces the last (disposal 2): the source's look exactly."""
-    out = io.BytesIO()
+    out = CappedOutput(max_bytes)
     first, rest = bare(animation.frames[0]), animation.frames[1:]
     if fmt == "gif":
         loop = {} if animation.loop is None else {"loop": animation.loop}

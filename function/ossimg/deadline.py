@@ -21,6 +21,10 @@ class Deadline:
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         return cls.after((remaining() - margin_ms) / 1000) if remaining else cls()
 
+    def remaining(self) -> float | None:
+        """Seconds left, or None without a deadline."""
+        return None if self.at is None else self.at - self.clock()
+
     def check(self) -> None:
         if self.at is not None and self.clock() > self.at:
             raise OssError(

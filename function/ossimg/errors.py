@@ -28,6 +28,14 @@ def too_large(message: str, ec: str | None = None) -> OssError:
     return OssError("ImageTooLarge", message, 400, ec)
 
 
+class OutputTooLarge(OssError):
+    """The encoder's output passed the most that can be delivered (the caller says why)."""
+
+    def __init__(self, limit: int):
+        super().__init__("ImageTooLarge", f"The result would be larger than {limit:,} bytes.", 400)
+        self.limit = limit
+
+
 def unsupported_format() -> OssError:
     return OssError("BadRequest", "This image format is not supported.", 400, "0040-00000005")
 

@@ -16,6 +16,7 @@ from .actions.geometry import round_half_up
 from .codecs import (
     ANIMATED,
     CONTENT_TYPES,
+    TRANSPOSING,
     WORKING_MODES,
     Probe,
     decode,
@@ -27,20 +28,23 @@ from .codecs import (
     normalised,
     oriented,
     probe,
+    stored_region,
 )
+from .costs import Budget, Estimate, described_cost, estimate
 from .deadline import NO_DEADLINE, Deadline
 from .grammar import Call, Chain
 from .limits import Limits
 
 DEFAULT_QUALITY = {"jpg": 85, "webp": 80, "avif": 60, "heic": 60}
-TRANSPOSING = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 Box = tuple[float, float, float, float]
+Size = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class Rendered:
     body: bytes
     content_type: str
+    cost: Estimate | None = None  # what the plan expected it to take
 
 
 def render(
@@ -50,15 +54,22 @@ def render(
     resources: dict[str, bytes] | None = None,
     deadline: Deadline = NO_DEADLINE,
     prefer: tuple[str, ...] = (),
+    budget: Budget | None = None,
+    max_output: int | None = None,
 ) -> Rendered:
     """`resources`: the bytes of the objects `chain.resource_keys()` names (watermark images).
     `deadline` is checked between actions, between frames and before encoding. `prefer`: output
-    formats the client accepts, best first (auto-format), used when the chain names none."""
+    formats the client accepts, best first (auto-format), used when the chain names none.
+    `budget`: the memory the request may use; with the deadline, checked against the plan's cost
+    before anything is decoded. `max_output`: the largest output worth encoding (None: any)."""
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
     if chain.standalone:
-        return Rendered(chain.standalone.action.describe(source, len(data)), "application/json")
+        cost = described_cost(source, chain.standalone)
+        if budget:
+            budget.check(cost, deadline.remaining())
+        return Rendered(chain.standalone.action.describe(source, len(data)), "application/json", cost)
 
     opts = chain.encode_options()
     fmt = output_format(opts.format, source.format)
@@ -72,17 +83,22 @@ def render(
     limits.check_output(fmt, sizes[-1])
     quality = output_quality(opts, fmt, source.quality)
     chain = prepared(chain, sizes, resources or {}, limits)
+    cost = estimate(source, chain, sizes, orient, fmt, opts.progressive, animate, max_output)
+    if budget:
+        deadline.check()  # out of time already: a 503 to retry, not the request's fault
+        budget.check(cost, deadline.remaining())
 
     if animate:
         animation = decode_frames(source, lambda frame: apply_chain(frame, chain, sizes, deadline))
         deadline.check()
-        return Rendered(encode_animation(animation, fmt, quality, source.icc), CONTENT_TYPES[fmt])
+        body = encode_animation(animation, fmt, quality, source.icc, max_output)
+        return Rendered(body, CONTENT_TYPES[fmt], cost)
     image, done, box = load(source, chain, orient, sizes[0])
     source.image = None  # the decoded pixels now belong to `image` alone, and go when it moves on
     image = apply_chain(image, chain, sizes, deadline, done, box)
     deadline.check()
-    body = encode(image, fmt, quality, opts.progressive, source.icc)
-    return Rendered(body, CONTENT_TYPES[fmt])
+    body = encode(image, fmt, quality, opts.progressive, source.icc, max_output)
+    return Rendered(body, CONTENT_TYPES[fmt], cost)
 
 
 def prepared(chain: Chain, sizes: list[tuple[int, int]], resources: dict[str, bytes], limits: Limits) -> Chain:
@@ -192,22 +208,6 @@ def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) ->
 
 def _size_of(box: Box) -> tuple[int, int]:
     return box[2] - box[0], box[3] - box[1]
-
-
-def stored_region(box: Box, orientation: int, upright: tuple[int, int]) -> Box:
-    """The box of the stored (unoriented) image that shows as `box` once oriented."""
-    x0, y0, x1, y1 = box
-    w, h = upright
-    return {
-        1: (x0, y0, x1, y1),
-        2: (w - x1, y0, w - x0, y1),
-        3: (w - x1, h - y1, w - x0, h - y0),
-        4: (x0, h - y1, x1, h - y0),
-        5: (y0, x0, y1, x1),
-        6: (y0, w - x1, y1, w - x0),
-        7: (h - y1, w - x1, h - y0, w - x0),
-        8: (h - y1, x0, h - y0, x1),
-    }[orientation]
 
 
 def negotiated(prefer: tuple[str, ...], default: str, animated: bool, size: tuple[int, int], limits: Limits) -> str:

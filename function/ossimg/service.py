@@ -6,8 +6,9 @@ import hmac
 import os
 from dataclasses import dataclass, field
 
+from .costs import Budget
 from .deadline import NO_DEADLINE, Deadline
-from .errors import OssError
+from .errors import OssError, OutputTooLarge, too_large
 from .grammar import parse
 from .limits import Limits
 from .pipeline import render
@@ -41,6 +42,8 @@ class Settings:
     redirect_cache_control: str = "public, max-age=300"  # shorter than the redirect URLs live
     auto_format: bool = False  # AVIF/WebP by Accept when the chain names no format
     origin_verify: str = ""  # the secret the CDN adds as X-Origin-Verify; set: requests without it are refused
+    memory_limit_mb: int = 1769  # the function's memory where no Lambda context says (local server, CLI)
+    max_output_bytes: int = 64 * 1024 * 1024  # the largest result stored in OUTPUT_BUCKET
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -59,6 +62,8 @@ class Settings:
             redirect_cache_control=env.get("REDIRECT_CACHE_CONTROL") or defaults.redirect_cache_control,
             auto_format=env.get("AUTO_FORMAT", "").lower() == "true",
             origin_verify=env.get("ORIGIN_VERIFY", ""),
+            memory_limit_mb=int(env.get("MEMORY_LIMIT_MB") or defaults.memory_limit_mb),
+            max_output_bytes=int(env.get("MAX_OUTPUT_BYTES") or defaults.max_output_bytes),
             limits=Limits.from_env(env),
         )
 
@@ -80,12 +85,19 @@ class Backends:
     outputs: object | None = None  # find(key) / store(...) -> URL: oversized results redirect there
 
 
-def handle(req: ImageRequest, settings: Settings, backends: Backends, deadline: Deadline = NO_DEADLINE) -> HttpResponse:
-    """Never raises for anything a client did: OssError becomes OSS's XML error."""
+def handle(
+    req: ImageRequest,
+    settings: Settings,
+    backends: Backends,
+    deadline: Deadline = NO_DEADLINE,
+    budget: Budget | None = None,
+) -> HttpResponse:
+    """Never raises for anything a client did: OssError becomes OSS's XML error. `budget`: the
+    memory this request may use (default: the settings' memory limit)."""
     try:
         check_origin(req, settings)
         verify(req.key, list(req.query), backends.keys)
-        return _serve(req, settings, backends, deadline)
+        return _serve(req, settings, backends, deadline, budget or Budget(settings.memory_limit_mb))
     except OssError as err:
         return error_response(err, req.request_id, req.headers.get("host", ""), settings.error_cache_control)
 
@@ -152,7 +164,9 @@ def read_resource(source, key: str, settings: Settings) -> bytes:
         obj.close()
 
 
-def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: Deadline) -> HttpResponse:
+def _serve(
+    req: ImageRequest, settings: Settings, backends: Backends, deadline: Deadline, budget: Budget
+) -> HttpResponse:
     validate_key(req.key)
     key, process = resolve_style(req, settings, backends.styles)
     settings.check_key(key)
@@ -184,7 +198,15 @@ def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: 
             settings.limits.check_bytes(obj.size)
             data = obj.read()
             resources = {mark: read_resource(source, mark, settings) for mark in chain.resource_keys()}
-            rendered = render(data, chain, settings.limits, resources, deadline, prefer)
+            cap = settings.max_output_bytes if outputs else max_raw_body()
+            try:
+                rendered = render(data, chain, settings.limits, resources, deadline, prefer, budget, cap)
+            except OutputTooLarge as err:
+                where = "results are stored up to MAX_OUTPUT_BYTES" if outputs else "a Lambda response can carry"
+                raise too_large(
+                    f"The response would be more than {err.limit:,} bytes; {where} at most {err.limit:,} bytes. "
+                    "Ask for a smaller size, a lower quality or a more compact format."
+                ) from None
             body, content_type = rendered.body, rendered.content_type
             if outputs and len(body) > max_raw_body():
                 url = outputs.store(output_key, body, content_type, headers["Cache-Control"])
@@ -196,4 +218,6 @@ def _serve(req: ImageRequest, settings: Settings, backends: Backends, deadline: 
     headers["Content-Length"] = str(len(body))
     described = chain is not None and chain.standalone is not None  # info, average-hue: our JSON
     meta = {"action": chain.calls[0].action.name if chain else "original", "bytes_in": obj.size}
+    if chain is not None and rendered.cost is not None:
+        meta.update(estimate_mb=round(rendered.cost.total_megabytes), estimate_s=round(rendered.cost.seconds, 2))
     return HttpResponse(200, headers, b"" if req.is_head else body, text=described, meta=meta)

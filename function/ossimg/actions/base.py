@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..costs import NO_COST, Cost
 from ..params import Param
 
 Size = tuple[int, int]
@@ -46,3 +47,4 @@ class Action:
     animates: Callable[[dict], bool] | None = None  # keeps an animation animated (else: first frame)
     resources: Callable[[dict], list[str]] | None = None  # object keys the action reads (watermark images)
     prepare: Callable[..., dict] | None = None  # (args, input size, resources, limits) -> args, before decoding
+    cost: Cost = NO_COST  # what one call allocates and how long it takes (see costs.py)

@@ -3,6 +3,7 @@
 from PIL import Image, ImageFilter
 
 from .. import strips
+from ..costs import Cost
 from ..errors import OssError
 from ..params import Enum, Int
 from .base import Action
@@ -37,4 +38,5 @@ ACTION = Action(
     missing_ec="0040-00000241",
     check=check,
     apply=apply,
+    cost=Cost(strips=5, ns_in=40),  # in place, strip by strip: a strip, its context, its result
 )

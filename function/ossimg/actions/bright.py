@@ -3,6 +3,7 @@
 from PIL import Image
 
 from .. import strips
+from ..costs import Cost
 from ..params import Int
 from .base import Action
 
@@ -32,4 +33,5 @@ ACTION = Action(
     value=Int("bright", -100, 100, ec="0040-00000246"),
     missing_ec="0040-00000245",
     apply=apply,
+    cost=Cost(strips=2, ns_in=2),
 )

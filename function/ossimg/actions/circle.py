@@ -6,6 +6,7 @@ transparent, or white in formats without alpha.
 
 from PIL import Image
 
+from ..costs import Cost
 from ..params import Int
 from .base import Action, Size
 from .masks import ellipse_mask, with_mask
@@ -38,4 +39,5 @@ ACTION = Action(
     size=size,
     region=box,
     apply=apply,
+    cost=Cost(copies=1.75, adds_alpha=True, colours=True, ns_out=5),  # the square as RGBA, its mask, the combined alpha
 )

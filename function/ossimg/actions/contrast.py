@@ -3,6 +3,7 @@
 from PIL import Image, ImageStat
 
 from .. import strips
+from ..costs import Cost
 from ..params import Int
 from .base import Action
 from .bright import point_colour
@@ -18,4 +19,4 @@ def apply(img: Image.Image, a: dict, size) -> Image.Image:
     return point_colour(img, table)
 
 
-ACTION = Action(name="contrast", value=Int("contrast", -100, 100), apply=apply)
+ACTION = Action(name="contrast", value=Int("contrast", -100, 100), apply=apply, cost=Cost(strips=2, ns_in=4))

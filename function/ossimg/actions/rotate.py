@@ -6,6 +6,7 @@ import math
 
 from PIL import Image
 
+from ..costs import Cost
 from ..params import Int
 from .base import Action, Size
 
@@ -51,4 +52,5 @@ ACTION = Action(
     value=Int("rotate", 0, 360, default=0, ec="0040-00000217"),
     size=size,
     apply=apply,
+    cost=Cost(copies=1, ns_out=70),  # arbitrary angles: bicubic into a new canvas
 )

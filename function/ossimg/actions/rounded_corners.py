@@ -2,6 +2,7 @@
 
 from PIL import Image
 
+from ..costs import Cost
 from ..params import Int
 from .base import Action
 from .masks import rounded_mask, with_masked_parts
@@ -19,4 +20,5 @@ ACTION = Action(
     params=(Int("r", 1, 4096, ec="0040-00000237", required=True),),
     missing_ec="0040-00000237",
     apply=apply,
+    cost=Cost(copies=1, alpha_copies=0, adds_alpha=True, ns_in=1.5),  # RGB becomes RGBA; corners masked in place
 )

@@ -3,6 +3,7 @@
 from PIL import Image, ImageFilter
 
 from .. import strips
+from ..costs import Cost
 from ..params import Int
 from .base import Action
 
@@ -19,4 +20,5 @@ ACTION = Action(
     value=Int("sharpen", 50, 399, ec="0040-00000280"),
     missing_ec="0040-00000279",
     apply=apply,
+    cost=Cost(strips=5, ns_in=50),
 )

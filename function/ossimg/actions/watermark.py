@@ -16,6 +16,7 @@ from PIL import Image  # ImageDraw and ImageFont load when text is drawn: not on
 if TYPE_CHECKING:
     from PIL import ImageFont
 
+from ..costs import Cost
 from ..deadline import NO_DEADLINE
 from ..errors import OssError, invalid_value, missing_argument
 from ..params import B64, Enum, Hex, Int
@@ -308,4 +309,6 @@ ACTION = Action(
     prepare=prepare,
     apply=apply,
     animates=lambda a: True,
+    # In place (grey becomes RGB first); the mark itself is built, and counted, before the estimate.
+    cost=Cost(grey_copies=1, colours=True, ns_out=10),
 )

@@ -1,0 +1,343 @@
+"""What a request will cost, worked out from the header and the planned sizes before any pixel
+is decoded: its peak memory and its time. A request the function cannot afford is refused then,
+with a clear 4xx, instead of being killed by Lambda half-way (out of memory) or answering 503.
+
+Each action declares its `Cost` beside its parameters; the per-format numbers are below. All
+were measured with `make bench` and `tests/memory.py` on this project's machine (x86-64) and
+rounded up; a test checks the estimate against measured peaks so the model cannot drift.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import strips, webp
+from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
+from .errors import OssError, too_large
+
+MB = 1 << 20
+Size = tuple[int, int]
+
+# Bytes a pixel takes in Pillow's memory, by mode: RGB is stored as 4 bytes (RGBX), LA as 4.
+MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
+DEFAULT_MODE_BYTES = 4
+GREY_MODES = ("1", "L", "I;16", "I;16B", "I;16L", "I", "F")  # normalised to L: 1 byte a pixel
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What one call of an action allocates and how long it takes, per pixel.
+
+    `copies`: images the size of its output it allocates (0: works in place or only sets encoder
+    options); `strips`: strip-sized temporaries (filters that work through the image in strips);
+    `ns_in` / `ns_out`: nanoseconds per input / output pixel; `extra`: bytes that depend on the
+    parameters, from (input size, args)."""
+
+    copies: float = 0.0
+    alpha_copies: float | None = None  # copies when the image already has alpha (None: the same)
+    grey_copies: float | None = None  # copies when the image is grey (L), which `colours` makes RGB
+    adds_alpha: bool = False  # the output has alpha (a transparent outside)
+    colours: bool = False  # the output is RGB(A) whatever the input (4 bytes a pixel)
+    strips: float = 0.0
+    ns_in: float = 0.0
+    ns_out: float = 0.0
+    extra: Callable[[Size, dict], int] | None = None
+
+
+NO_COST = Cost()
+
+
+@dataclass(frozen=True)
+class FormatCost:
+    """A format's decoder and encoder: bytes a pixel beyond the image itself, and ns a pixel."""
+
+    decode_bytes: float  # the decoder's own buffers, per decoded pixel, on top of the image
+    decode_ns: float
+    encode_bytes: float  # the encoder's buffers per output pixel (the output file is counted apart)
+    encode_ns: float
+
+
+FORMATS = {
+    "jpg": FormatCost(0.1, 4, 0.3, 4),
+    "png": FormatCost(0.1, 30, 0.2, 420),
+    "webp": FormatCost(0.1, 15, 15.0, 90),
+    "gif": FormatCost(0.5, 8, 10.0, 150),
+    "bmp": FormatCost(2.0, 2, 0.1, 4),  # RLE: Pillow's decoder holds two copies of the indices
+    "tiff": FormatCost(0.2, 15, 0.5, 80),
+    "heic": FormatCost(4.0, 35, 40.0, 120),
+    "avif": FormatCost(2.0, 10, 22.0, 110),
+}
+PROGRESSIVE_JPEG_BYTES = 3.5  # libjpeg keeps every coefficient to optimise and order the scans
+WEBP_PLUGIN_BYTES = 12.0  # Pillow's WebP plugin (animations): canvas, previous canvas, a bytes copy
+WEBP_LOSSLESS_BYTES = 4.0  # libwebp holds a lossless image whole, whatever region is asked for
+STRIP = 16 * MB
+NORMALISE_NS = 3.0
+REDUCE_NS, LANCZOS_NS = 1.2, 16.0
+TIME_FACTOR = 1.25  # the function's CPU against the machine the constants were measured on
+SAFETY = 1.05  # on the memory estimate: allocator slack
+SLACK = 16 * MB  # decoder state, Python objects, the response being built
+
+
+def mode_bytes(mode: str) -> int:
+    return MODE_BYTES.get(mode, DEFAULT_MODE_BYTES)
+
+
+def pixels(size: Size) -> int:
+    return size[0] * size[1]
+
+
+@dataclass
+class Estimate:
+    peak: float = 0.0  # bytes above what the process held when the estimate was made
+    ns: float = 0.0
+    live: float = 0.0  # bytes of the image(s) alive between steps
+    steps: list = None
+    resident: float = 0.0  # what the process held when the budget was checked
+
+    def __post_init__(self):
+        self.steps = []
+
+    def step(self, name: str, during: float, live: float, ns: float) -> None:
+        """A step that holds `during` bytes at its peak, leaves `live`, and takes `ns`."""
+        self.peak = max(self.peak, during + SLACK)
+        self.live = live
+        self.ns += ns
+        self.steps.append((name, round(during / MB), round(ns / 1e6)))
+
+    @property
+    def megabytes(self) -> float:
+        """The request's own peak, in MB."""
+        return self.peak * SAFETY / MB
+
+    @property
+    def total_megabytes(self) -> float:
+        """The process's expected peak: what it held before, plus the request's own."""
+        return self.resident / MB + self.megabytes
+
+    @property
+    def seconds(self) -> float:
+        return self.ns * TIME_FACTOR / 1e9
+
+
+def resample_cost(size_in: Size, size_out: Size, bpp: int = 4) -> tuple[float, float]:
+    """(bytes, ns) of a strip-wise resample: the whole-factor reduction, then LANCZOS."""
+    reduced = min(pixels(size_in), 9 * pixels(size_out)) if pixels(size_in) > 9 * pixels(size_out) else 0
+    return bpp * (reduced + pixels(size_out)) + STRIP, REDUCE_NS * pixels(size_in) + LANCZOS_NS * pixels(size_out)
+
+
+@dataclass
+class Working:
+    """What the estimate knows of the image between steps: its bytes a pixel, whether it has alpha."""
+
+    bpp: int
+    alpha: bool
+
+
+def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, progressive: bool, animate: bool,
+             max_output: int | None) -> Estimate:  # fmt: skip
+    """The request's peak memory and time, step by step as the pipeline's `load`, `apply_chain`
+    and the encoder will take them; from the header and the planned sizes only."""
+    cost = Estimate()
+    calls = chain.calls
+    codec = FORMATS[source.format]
+    raw = mode_bytes(source.image.mode)
+    alpha = has_alpha(source.image)
+    state = Working(1 if source.image.mode in GREY_MODES and not alpha else 4, alpha)
+    if animate:
+        frame = pixels(source.size)
+        cost.step("decode frames", frame * (WEBP_PLUGIN_BYTES if source.format == "webp" else 8), 0, 0)
+        each = Estimate()
+        _actions(each, calls, sizes, 0, frame * 4, Working(4, alpha))
+        outputs = 4 * pixels(sizes[-1]) * source.frames
+        ns = source.frames * (each.ns + frame * codec.decode_ns)
+        cost.step("apply to each frame", frame * 8 + each.peak + outputs, outputs, ns)
+        _encoded(cost, sizes[-1], fmt, progressive, max_output, state, frames=source.frames)
+        return cost
+    orientation = source.orientation if orient else 1
+    first = calls[0].action
+    region = first.region(sizes[0], calls[0].args) if first.region else None
+    cut_only = region is not None and not first.apply
+    resizer = calls[1] if cut_only and len(calls) > 1 else calls[0]
+    index, cut = 0, True
+    if resizer.action.draft:
+        index = 1 if cut_only else 0
+        box = stored_region(region, orientation, sizes[0]) if cut_only else None
+        target = resizer.action.draft(_size_of(region) if cut_only else sizes[0], resizer.args)
+        stored_target = target[::-1] if orientation in TRANSPOSING else target
+        decoded, inner, held = decoded_pixels(source, box, stored_target)
+        decode = decoded * (raw + codec.decode_bytes) + held
+        cost.step("decode", decode, decoded * raw, decoded * codec.decode_ns)
+        scratch, ns = resample_cost(inner, stored_target, state.bpp)
+        turned = state.bpp * pixels(target) if orientation != 1 else 0
+        cost.step("resample", decoded * raw + scratch + turned, state.bpp * pixels(target), ns)
+    elif region and orientation == 1:
+        decoded, inner, held = decoded_pixels(source, region)
+        cost.step("decode", decoded * (raw + codec.decode_bytes) + held, decoded * raw, decoded * codec.decode_ns)
+        cut = not (cut_only and _decoded_as_region(source, region))
+    else:
+        decoded = pixels(source.size)
+        decode = decoded * (raw + codec.decode_bytes) + (held_by_libwebp(source) if source.format == "webp" else 0)
+        cost.step("decode", decode, decoded * raw, decoded * codec.decode_ns)
+        if orientation != 1:
+            cost.step("orient", 2 * decoded * raw, decoded * raw, decoded * 2)
+    normalise_at = None if source.image.mode in WORKING_MODES or resizer.action.draft else index
+    _actions(cost, calls, sizes, index, cost.live, state, normalise_at, cut)
+    _encoded(cost, sizes[-1], fmt, progressive, max_output, state)
+    return cost
+
+
+def _actions(cost: Estimate, calls, sizes, start: int, live: float, state: Working, normalise_at: int | None = None,
+             cut: bool = True) -> None:  # fmt: skip
+    """Each call's memory and time from `start`: regions cut (or resampled from, when a resize
+    follows), every other action by its declared Cost. `cut`: whether a leading region must be
+    copied out (not when the decoder already made it the whole image). Updates `state`."""
+    for index in range(start, len(calls)):
+        call, size_in, size_out = calls[index], sizes[index], sizes[index + 1]
+        action = call.action
+        fused = action.region and not action.apply and index + 1 < len(calls) and calls[index + 1].action.draft
+        if fused:
+            continue  # the resize after it reads the region in place
+        declared = action.cost
+        grey = state.bpp == 1
+        if declared.colours or declared.adds_alpha:
+            state.bpp = 4
+        out = state.bpp * pixels(size_out)
+        if action.draft:
+            after_cut = index > start and calls[index - 1].action.region and not calls[index - 1].action.apply
+            scratch, ns = resample_cost(sizes[index - 1] if after_cut else size_in, size_out, state.bpp)
+            scratch += out  # fill's crop or pad's canvas
+        else:
+            copies = declared.copies
+            if state.alpha and declared.alpha_copies is not None:
+                copies = declared.alpha_copies
+            if grey and declared.grey_copies is not None:
+                copies = declared.grey_copies
+            extra = declared.extra(size_in, call.args) if declared.extra else 0
+            scratch = copies * out + declared.strips * STRIP + extra
+            ns = declared.ns_in * pixels(size_in) + declared.ns_out * pixels(size_out)
+            if action.region and (cut or index > start):  # cut out (crop, indexcrop, circle's square)
+                scratch += state.bpp * pixels(_size_of(action.region(size_in, call.args)))
+        state.alpha = state.alpha or declared.adds_alpha
+        if normalise_at == index:
+            scratch += out
+            ns += NORMALISE_NS * pixels(size_in)
+        cost.step(action.name, live + scratch, out, ns)
+        live = out
+
+
+def _encoded(cost: Estimate, size: Size, fmt: str, progressive: bool, max_output: int | None, state: Working,
+             frames: int = 1) -> None:  # fmt: skip
+    codec = FORMATS[fmt]
+    px = pixels(size) * frames
+    scratch = px * (codec.encode_bytes + (PROGRESSIVE_JPEG_BYTES if fmt == "jpg" and progressive else 0))
+    if fmt in ("jpg", "bmp") and state.alpha:
+        scratch += 4 * px  # transparency flattened onto white, into a new image
+    written = min(max_output or float("inf"), 3 * px)
+    cost.step(f"encode {fmt}", cost.live + scratch + 2 * written, 0, px * codec.encode_ns)
+
+
+def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -> tuple[int, Size, float]:
+    """What `decode_region` will decode: (pixels, size of the region in them, bytes held aside by
+    the decoder). Mirrors its choices: libwebp's crop and rescale, JPEG's DCT scale, the rows a
+    top-down decode stops at."""
+    width, height = source.size
+    bw, bh = _size_of(box) if box else (width, height)
+    if source.format == "webp" and source.frames == 1 and webp.available():
+        fx = max(1, int(bw / target[0] / strips.REDUCING_GAP)) if target else 1
+        fy = max(1, int(bh / target[1] / strips.REDUCING_GAP)) if target else 1
+        inner = (math.ceil(bw / fx), math.ceil(bh / fy))
+        return pixels(inner), inner, held_by_libwebp(source)
+    rows = box[3] if box and source.sequential else height
+    if target and source.format == "jpg":
+        at_least = (-(-(target[0] + 1) * width // bw), -(-(target[1] + 1) * height // bh))
+        ratio = min(width // max(1, at_least[0]), height // max(1, at_least[1]))
+        scale = next((s for s in (8, 4, 2) if ratio >= s), 1)
+        return math.ceil(width / scale) * math.ceil(rows / scale), (math.ceil(bw / scale), math.ceil(bh / scale)), 0
+    return width * rows, (bw, bh), 0
+
+
+def _decoded_as_region(source: Probe, region: Box) -> bool:
+    """Whether decoding `region` (libwebp's crop, or a top-down decode stopping at its bottom row)
+    leaves exactly the region, so it needs no copy of its own."""
+    if source.format == "webp" and source.frames == 1 and webp.available():
+        return region[0] % 2 == 0 and region[1] % 2 == 0
+    return source.sequential and tuple(region[:3]) == (0, 0, source.size[0])
+
+
+def held_by_libwebp(source: Probe) -> float:
+    """A lossless WebP is decoded whole inside libwebp, whatever part of it is asked for."""
+    if source.frames > 1 or not webp.available():
+        return WEBP_PLUGIN_BYTES * pixels(source.size)
+    found = webp.features(source.data)
+    return WEBP_LOSSLESS_BYTES * pixels(source.size) if found and found.lossless else 0
+
+
+def has_alpha(image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def described_cost(source: Probe, call) -> Estimate:
+    """info reads the header; average-hue decodes (at a reduced scale where it can) to a thumbnail."""
+    cost = Estimate()
+    if call.action.name == "average-hue":
+        decoded, _, held = decoded_pixels(source, None, (128, 128))
+        raw = mode_bytes(source.image.mode) + FORMATS[source.format].decode_bytes
+        cost.step("decode", decoded * raw + held + STRIP, 0, decoded * FORMATS[source.format].decode_ns)
+    return cost
+
+
+def _size_of(box: Box) -> Size:
+    return int(box[2] - box[0]), int(box[3] - box[1])
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The memory a request may use: the function's, less what the process already holds."""
+
+    limit_mb: int
+    margin_mb: int = 48  # the runtime, the response's base64 copy, allocator slack
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> Budget:
+        return cls(int(env.get("MEMORY_LIMIT_MB") or 1769))
+
+    def available(self) -> float:
+        return (self.limit_mb - self.margin_mb) * MB - resident_bytes() + reusable_bytes()
+
+    def check(self, estimate: Estimate, seconds_left: float | None) -> None:
+        estimate.resident = resident_bytes() - reusable_bytes()
+        available = self.available()
+        if estimate.peak * SAFETY > available:
+            raise too_large(
+                f"MemLimitExceeded: this request needs about {estimate.megabytes:,.0f} MB to process the image; "
+                f"the function has {max(0, available) / MB:,.0f} MB free (MemorySize {self.limit_mb} MB). "
+                "Ask for a smaller size or region, or raise the function's memory.",
+                "0040-00000012",
+            )
+        if seconds_left is not None and estimate.seconds > seconds_left:
+            raise OssError(
+                "ImageTooLarge",
+                f"TimeLimitExceeded: this request would take about {estimate.seconds:,.1f} s; "
+                f"the function has {max(0.0, seconds_left):,.1f} s. Ask for a smaller size or a simpler chain.",
+                400,
+            )
+
+
+def resident_bytes() -> float:
+    """This process's resident memory now (Linux); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def reusable_bytes() -> float:
+    """Freed image memory Pillow keeps for reuse: resident, but the next image takes it first."""
+    from PIL import Image
+
+    stats = Image.core.get_stats()
+    return stats.get("blocks_cached", 0) * Image.core.get_block_size()
