@@ -10,7 +10,7 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 	$$p -c "" 2>/dev/null && echo $$p && break; done)
 export PYTHON312
 
-.PHONY: run test browser fuzz invoke style styles bench lint build layer-check deploy smoke clean
+.PHONY: run test browser stress fuzz invoke style styles bench lint build layer-check deploy smoke clean
 
 $(STAMP): requirements-dev.txt layers/imaging/requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -30,6 +30,9 @@ browser:  ## Debian's chromium + chromedriver for the playground test (installed
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	  echo "chromium is not installed: the playground's browser test will be skipped"
+
+stress: $(STAMP)  ## every action family x every format at 240 MP, each in a child process under the default MemorySize
+	$(PY) -m pytest -q -m stress tests/test_budget.py
 
 fuzz: $(STAMP)  ## the property-based tests with a large budget (make test runs a small one)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py

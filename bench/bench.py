@@ -161,6 +161,61 @@ def cold_start(code: str, runs: int = 5) -> float:
     return statistics.median(times)
 
 
+WORST = [  # (source maker, process): the costliest requests within OSS's limits, at 240 MP
+    ("RGB PNG", "rgb", "image/resize,w_1000"),
+    ("RGB PNG", "rgb", "image/crop,w_15000,h_15000/resize,w_1000"),
+    ("RGB PNG", "rgb", "image/blur,r_10,s_5/resize,w_500"),
+    ("RGB PNG", "rgb", "image/rounded-corners,r_100/resize,w_1000"),
+    ("RGB PNG", "rgb", "image/rotate,90"),
+    ("RGB PNG", "rgb", "image/info"),
+    ("RGBA PNG", "rgba", "image/resize,w_1000"),
+    ("RGBA PNG", "rgba", "image/rounded-corners,r_100/resize,w_1000"),
+    ("JPEG", "jpeg", "image/crop,w_14000,h_14000/resize,w_1000"),
+    ("JPEG", "jpeg", "image/sharpen,100/resize,w_500"),
+    ("GIF", "gif", "image/resize,w_1000"),
+    ("TIFF", "tiff", "image/contrast,-50/resize,w_500"),
+    ("BMP (RLE)", "bmp", "image/format,jpg"),
+    ("WebP (lossless)", "webp", "image/resize,w_1000"),
+    ("WebP (lossless)", "webp", "image/average-hue"),
+]
+
+
+def worst_cases() -> None:
+    """Each worst case in a fresh child under the template's MemorySize and Lambda's deadline."""
+    import tempfile
+
+    from devtools import huge
+    from devtools.memory import measure
+
+    makers = {
+        "rgb": lambda p: huge.png(p, 15000, 16000, "RGB"),
+        "rgba": lambda p: huge.png(p, 15000, 16000, "RGBA"),
+        "jpeg": lambda p: huge.jpeg(p, 15000, 16000),
+        "gif": lambda p: huge.gif(p, 15000, 16000),
+        "tiff": lambda p: huge.tiff(p, 15000, 16000),
+        "bmp": lambda p: huge.bmp(p, 15000, 16000),
+        "webp": lambda p: huge.webp(p, 15000, 16000),
+    }
+    memory = os.environ.get("MEMORY_LIMIT_MB", "1769")
+    print(f"\nWorst cases: 15000x16000 (240 MP) sources, MemorySize {memory} MB, deadline 26.5 s (fresh child each)\n")
+    print("| source | process | answer | peak MB | estimate MB | s | estimate s |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        made = {}
+        for label, kind, process in WORST:
+            if kind not in made:
+                made[kind] = makers[kind](Path(folder) / kind)
+            m = measure(made[kind], process, {"MEMORY_LIMIT_MB": memory, "DEADLINE_SECONDS": "26.5"}, timeout=300)
+            answer = (
+                "200"
+                if m.status == 200
+                else f"{m.status} {m.message.split(':')[0] if ':' in m.message[:20] else m.code}"
+            )
+            est_mb = f"{m.estimate_mb:,.0f}" if m.estimate_mb else ""
+            est_s = f"{m.estimate_s:.1f}" if m.estimate_s is not None else ""
+            print(f"| {label} | `{process}` | {answer} | {m.peak_mb:,.0f} | {est_mb} | {m.seconds:.1f} | {est_s} |")
+
+
 def main() -> None:
     app = setup_app()
     rows = []
@@ -199,6 +254,7 @@ def main() -> None:
     floor, ours = cold_start(COLD_FLOOR), cold_start(COLD_APP)
     floor_cell = f"{floor:.0f} (Pillow + boto3 client)"
     print(f"| cold start (import + one small request) | {ours:.0f} | | | | {floor_cell} | | {ours / floor:.2f} | |")
+    worst_cases()
 
 
 if __name__ == "__main__":

@@ -214,6 +214,9 @@ def decode(
     `at_least`: JPEG DCT scaling down to no less than this size. `rows`: decode a baseline JPEG
     only down to this row (a crop needs nothing below its box).
     """
+    if _by_libwebp(p):
+        image = _libwebp(p, None, None).image
+        return normalised(image) if normalise else image
     image = p.image
     if at_least and image.format in ("JPEG", "MPO"):
         full_width = image.width
@@ -242,11 +245,8 @@ def decode_region(
     target (so LANCZOS always finishes the shrink). Top-down formats stop at the box's bottom row.
     """
     width, height = p.size
-    if p.format == "webp" and p.frames == 1 and webp.available():
-        try:
-            decoded = webp.decode(p.data, box, target)
-        except ValueError:
-            raise damaged() from None
+    if _by_libwebp(p):
+        decoded = _libwebp(p, box, target)
         return decoded.image, decoded.box
     at_least = None
     if target:
@@ -255,6 +255,17 @@ def decode_region(
     image = decode(p, at_least=at_least, rows=box[3] if box else None, normalise=False)
     scale = max(1, round(width / image.width))
     return image, tuple(v / scale for v in box) if box else None
+
+
+def _by_libwebp(p: Probe) -> bool:
+    return p.format == "webp" and p.frames == 1 and webp.available()
+
+
+def _libwebp(p: Probe, box, target) -> webp.Decoded:
+    try:
+        return webp.decode(p.data, box, target)
+    except ValueError:
+        raise damaged() from None
 
 
 def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:

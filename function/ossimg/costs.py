@@ -22,7 +22,7 @@ MB = 1 << 20
 Size = tuple[int, int]
 
 # Bytes a pixel takes in Pillow's memory, by mode: RGB is stored as 4 bytes (RGBX), LA as 4.
-MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
+MODE_BYTES = {"1": 1, "L": 1, "P": 1}  # 16-bit grey decodes through a 4-byte row buffer
 DEFAULT_MODE_BYTES = 4
 GREY_MODES = ("1", "L", "I;16", "I;16B", "I;16L", "I", "F")  # normalised to L: 1 byte a pixel
 
@@ -123,9 +123,13 @@ class Estimate:
 
 
 def resample_cost(size_in: Size, size_out: Size, bpp: int = 4) -> tuple[float, float]:
-    """(bytes, ns) of a strip-wise resample: the whole-factor reduction, then LANCZOS."""
-    reduced = min(pixels(size_in), 9 * pixels(size_out)) if pixels(size_in) > 9 * pixels(size_out) else 0
-    return bpp * (reduced + pixels(size_out)) + STRIP, REDUCE_NS * pixels(size_in) + LANCZOS_NS * pixels(size_out)
+    """(bytes, ns) of a strip-wise resample: the whole-factor reduction (as strips.resample picks
+    its factors), then LANCZOS from the reduced image."""
+    fx = max(1, int(size_in[0] / size_out[0] / strips.REDUCING_GAP))
+    fy = max(1, int(size_in[1] / size_out[1] / strips.REDUCING_GAP))
+    reduced = math.ceil(size_in[0] / fx) * math.ceil(size_in[1] / fy) if fx * fy > 1 else 0
+    ns = REDUCE_NS * pixels(size_in) + LANCZOS_NS * pixels(size_out)
+    return bpp * (reduced + pixels(size_out)) + 2 * STRIP, ns
 
 
 @dataclass

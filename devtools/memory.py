@@ -1,9 +1,13 @@
-"""One request in a child process, and the child's own peak RSS (os.wait4), as Lambda would see it.
+"""One request in a child process, and the child's own peak RSS, as Lambda would see it.
 
-    python tests/memory.py FILE PROCESS      (the child: prints the answer as JSON)
+    python -m devtools.memory FILE PROCESS      (the child: prints the answer as JSON)
 
 The child runs the whole service path (request -> limits -> budget -> pipeline -> response)
 on the file as the source object, with the function's memory taken from MEMORY_LIMIT_MB.
+
+The peak is the child's VmHWM, the high-water mark of its own address space. os.wait4's
+ru_maxrss would also count the parent's resident pages at the moment of exec (Linux records the
+old address space's high-water mark there), so a big test runner would inflate every child.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Measured:
     peak_mb: float
     seconds: float
     estimate_mb: float | None
+    estimate_s: float | None = None
 
 
 def measure(path: Path, process: str, env: dict | None = None, timeout: float = 120) -> Measured:
@@ -39,12 +44,16 @@ def measure(path: Path, process: str, env: dict | None = None, timeout: float = 
     started = time.monotonic()
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
-            [sys.executable, __file__, str(path), process], env=child_env, stdout=subprocess.PIPE, stderr=errors
+            [sys.executable, "-m", "devtools.memory", str(path), process],
+            cwd=ROOT,
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
         )
         killer = threading.Timer(timeout, proc.kill)
         killer.start()
         out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)  # reaped here, so the child's own rusage is ours
+        _, status, _ = os.wait4(proc.pid, 0)
         killer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
         proc.stdout.close()
@@ -57,13 +66,15 @@ def measure(path: Path, process: str, env: dict | None = None, timeout: float = 
         answer["code"],
         answer["ec"],
         answer["message"],
-        usage.ru_maxrss / 1024,
+        answer["peak_kb"] / 1024,
         time.monotonic() - started,
         answer.get("estimate_mb"),
+        answer.get("estimate_s"),
     )
 
 
 def child(path: str, process: str) -> None:
+    from ossimg.deadline import NO_DEADLINE, Deadline
     from ossimg.request import ImageRequest
     from ossimg.service import Backends, Settings, handle
     from ossimg.source import MemorySource
@@ -71,7 +82,9 @@ def child(path: str, process: str) -> None:
     data = Path(path).read_bytes()
     source = MemorySource({"source": data})
     settings = Settings.from_env()
-    reply = handle(ImageRequest("GET", "source", process), settings, Backends(source, None))
+    seconds = os.environ.get("DEADLINE_SECONDS")
+    deadline = Deadline.after(float(seconds)) if seconds else NO_DEADLINE
+    reply = handle(ImageRequest("GET", "source", process), settings, Backends(source, None), deadline)
     code = ec = message = ""
     if reply.status >= 400:
         text = reply.body.decode()
@@ -79,7 +92,10 @@ def child(path: str, process: str) -> None:
         message = text.split("<Message>")[1].split("</Message>")[0]
         ec = reply.headers.get("x-oss-ec", "")
     estimate = reply.meta.get("estimate_mb")
-    print(json.dumps({"status": reply.status, "code": code, "ec": ec, "message": message, "estimate_mb": estimate}))
+    peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    answer = {"status": reply.status, "code": code, "ec": ec, "message": message, "estimate_mb": estimate}
+    answer["estimate_s"] = reply.meta.get("estimate_s")
+    print(json.dumps({**answer, "peak_kb": peak_kb}))
 
 
 if __name__ == "__main__":
