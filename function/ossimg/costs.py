@@ -58,16 +58,17 @@ class FormatCost:
     decode_ns: float
     encode_bytes: float  # the encoder's buffers per output pixel (the output file is counted apart)
     encode_ns: float
+    alpha_bytes: float = 0.0  # more per output pixel when the output has alpha (a separate alpha plane)
 
 
 FORMATS = {
     "jpg": FormatCost(0.1, 4, 0.3, 4),
     "png": FormatCost(0.1, 30, 0.2, 420),
-    "webp": FormatCost(0.1, 15, 15.0, 90),
+    "webp": FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0),  # alpha: a lossless plane beside the lossy one
     "gif": FormatCost(0.5, 8, 10.0, 150),
     "bmp": FormatCost(2.0, 2, 0.1, 4),  # RLE: Pillow's decoder holds two copies of the indices
     "tiff": FormatCost(0.2, 15, 0.5, 80),
-    "heic": FormatCost(4.0, 35, 40.0, 120),
+    "heic": FormatCost(4.0, 35, 24.0, 120, alpha_bytes=18.0),
     "avif": FormatCost(2.0, 10, 22.0, 110),
 }
 PROGRESSIVE_JPEG_BYTES = 3.5  # libjpeg keeps every coefficient to optimise and order the scans
@@ -188,13 +189,14 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
         if orientation != 1:
             cost.step("orient", 2 * decoded * raw, decoded * raw, decoded * 2)
     normalise_at = None if source.image.mode in WORKING_MODES or resizer.action.draft else index
-    _actions(cost, calls, sizes, index, cost.live, state, normalise_at, cut)
+    loaded = calls.index(resizer) if resizer.action.draft else None  # its resample was the decode's
+    _actions(cost, calls, sizes, index, cost.live, state, normalise_at, cut, loaded)
     _encoded(cost, sizes[-1], fmt, progressive, max_output, state)
     return cost
 
 
 def _actions(cost: Estimate, calls, sizes, start: int, live: float, state: Working, normalise_at: int | None = None,
-             cut: bool = True) -> None:  # fmt: skip
+             cut: bool = True, loaded: int | None = None) -> None:  # fmt: skip
     """Each call's memory and time from `start`: regions cut (or resampled from, when a resize
     follows), every other action by its declared Cost. `cut`: whether a leading region must be
     copied out (not when the decoder already made it the whole image). Updates `state`."""
@@ -212,6 +214,8 @@ def _actions(cost: Estimate, calls, sizes, start: int, live: float, state: Worki
         if action.draft:
             after_cut = index > start and calls[index - 1].action.region and not calls[index - 1].action.apply
             scratch, ns = resample_cost(sizes[index - 1] if after_cut else size_in, size_out, state.bpp)
+            if index == loaded:
+                scratch, ns = 0, 0  # resampled while decoding (counted there)
             scratch += out  # fill's crop or pad's canvas
         else:
             copies = declared.copies
@@ -237,6 +241,8 @@ def _encoded(cost: Estimate, size: Size, fmt: str, progressive: bool, max_output
     codec = FORMATS[fmt]
     px = pixels(size) * frames
     scratch = px * (codec.encode_bytes + (PROGRESSIVE_JPEG_BYTES if fmt == "jpg" and progressive else 0))
+    if state.alpha:
+        scratch += px * codec.alpha_bytes
     if fmt in ("jpg", "bmp") and state.alpha:
         scratch += 4 * px  # transparency flattened onto white, into a new image
     written = min(max_output or float("inf"), 3 * px)

@@ -93,9 +93,10 @@ def render(
         deadline.check()
         body = encode_animation(animation, fmt, quality, source.icc, max_output)
         return Rendered(body, CONTENT_TYPES[fmt], cost)
-    image, done, box = load(source, chain, orient, sizes[0])
+    image, done, where = load(source, chain, orient, sizes[0])
     source.image = None  # the decoded pixels now belong to `image` alone, and go when it moves on
-    image = apply_chain(image, chain, sizes, deadline, done, box)
+    box, origin = (where, (0, 0)) if done else (None, where or (0, 0))
+    image = apply_chain(image, chain, sizes, deadline, done, box, origin)
     deadline.check()
     body = encode(image, fmt, quality, opts.progressive, source.icc, max_output)
     return Rendered(body, CONTENT_TYPES[fmt], cost)
@@ -117,6 +118,7 @@ def apply_chain(
     deadline: Deadline,
     done: int = 0,
     box: Box | None = None,
+    origin: tuple[float, float] = (0, 0),
 ) -> Image.Image:
     """Apply the calls after the first `done` (which `load` already did), starting from the part
     `box` of `image` (None: all of it).
@@ -130,12 +132,14 @@ def apply_chain(
         action = call.action
         deadline.check()
         if action.region:
-            box = _within(box, action.region(size, call.args))
+            x0, y0, x1, y1 = action.region(size, call.args)
+            ox, oy = origin  # where `image` starts in the logical image, until it is first cut
+            box = _within(box, (x0 - ox, y0 - oy, x1 - ox, y1 - oy))
             if not action.apply:
                 continue
         if box is not None or image.mode not in WORKING_MODES:
             image = _resampled(image, action.draft(size, call.args), box) if action.draft else _cut(image, box)
-            box = None
+            box, origin = None, (0, 0)
         if action.apply:
             image = action.apply(image, call.args, size)
     return _cut(image, box) if box is not None or image.mode not in WORKING_MODES else image
@@ -175,9 +179,10 @@ def plan_sizes(size: tuple[int, int], chain: Chain, limits: Limits) -> list[tupl
     return sizes
 
 
-def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) -> tuple[Image.Image, int, Box | None]:
+def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) -> tuple[Image.Image, int, tuple | None]:
     """Decode no more than the chain's start needs and orient it; how many calls that did, and
-    the box of the result that a leading region (crop, indexcrop) keeps, still to cut.
+    the box of the result that a leading region (crop, indexcrop) keeps, still to cut (or, when
+    a masking region such as circle's was decoded alone, where the result starts).
 
     A resize first, or a region then a resize: decoded at a reduced scale where the format can
     (JPEG DCT scaling, libwebp's rescaler) to no less than the target, resampled from the region,
@@ -198,11 +203,12 @@ def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) ->
         stored_target = target[::-1] if orientation in TRANSPOSING else target
         image, box = decode_region(source, stored_box, stored_target)
         return oriented(_resampled(image, stored_target, box), orientation), done, None
-    if cut_only and orientation == 1:
-        image, box = decode_region(source, region)
-        return image, 1, box
     if region and orientation == 1:
-        return decode(source, rows=region[3], normalise=False), 0, None  # same coordinates, fewer rows
+        image, box = decode_region(source, region)
+        if cut_only:
+            return image, 1, box
+        # A masking region (circle) is cut by its own call: say where the decoded part starts.
+        return image, 0, (region[0] - box[0], region[1] - box[1])
     return oriented(decode(source, normalise=False), orientation), 0, None
 
 
