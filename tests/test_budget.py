@@ -33,6 +33,8 @@ def sources(tmp_path_factory):
         "tiff": lambda p: huge.tiff(p, W, H),
         "rgba.tiff": lambda p: huge.tiff(p, W, H, "RGBA"),
         "webp": lambda p: huge.webp(p, W, H),
+        "anim": lambda p: huge.gif(p, 500, 500, frames=999),  # 250 MP in frames
+        "anim_big": lambda p: huge.gif(p, 5000, 5000, frames=9),
     }
     made = {}
 
@@ -73,6 +75,7 @@ FAMILIES = [  # (source, process, succeeds): one per action family in make test
     ("webp", "image/average-hue", True),
     ("bmp", "image/bright,50/resize,w_800", None),  # in place, strip by strip; refused if too slow
     ("rgb.png", "image/rounded-corners,r_100/resize,w_1000", False),  # RGB -> RGBA: two full images
+    ("anim", "image/resize,w_200", True),  # 999 frames, each decoded, resized and let go in turn
 ]
 
 
@@ -101,6 +104,19 @@ STRESS = [
         "image/quality,q_80",
         "image/average-hue",
         "image/info",
+    )
+]
+
+
+STRESS += [
+    (name, process)
+    for name in ("anim", "anim_big")
+    for process in (
+        "image/resize,w_200",
+        "image/crop,w_400,h_400",
+        "image/watermark,text_SGVsbG8",
+        "image/format,webp",
+        "image/blur,r_5,s_2",  # a still of the first frame
     )
 ]
 

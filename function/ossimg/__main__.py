@@ -7,7 +7,8 @@
 
 A folder stands in for the bucket (`--root`, default: the input's folder): watermark images and
 styles (`style/<name>` reads ROOT/_styles/<name>) come from it. Limits and encoder settings come
-from the same environment variables as the function's.
+from the same environment variables as the function's, and so does the memory budget
+(MEMORY_LIMIT_MB, default the template's 1,769 MB): what the function would refuse, this refuses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from .costs import Budget
 from .errors import OssError
 from .grammar import parse
 from .limits import Limits
@@ -48,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         chain = parse(chain_text)
         resources = {key: (root / key).read_bytes() for key in chain.resource_keys()}
         start = time.perf_counter()
-        rendered = render(args.input.read_bytes(), chain, Limits.from_env(), resources)
+        budget = Budget.from_env()  # MEMORY_LIMIT_MB: what the function would have
+        rendered = render(args.input.read_bytes(), chain, Limits.from_env(), resources, budget=budget)
         elapsed = (time.perf_counter() - start) * 1000
     except OssError as err:
         print(f"{err.code}{f' ({err.ec})' if err.ec else ''}: {err.message}", file=sys.stderr)

@@ -74,6 +74,9 @@ FORMATS = {
 PROGRESSIVE_JPEG_BYTES = 3.5  # libjpeg keeps every coefficient to optimise and order the scans
 WEBP_PLUGIN_BYTES = 12.0  # Pillow's WebP plugin (animations): canvas, previous canvas, a bytes copy
 WEBP_LOSSLESS_BYTES = 4.0  # libwebp holds a lossless image whole, whatever region is asked for
+ANIMATION_DECODE_BYTES = 16.0  # a GIF frame: Pillow's canvas, the previous one, the disposal area, our copy
+GIF_ANIMATION_BYTES = 7.0  # the GIF writer: every frame's palette image, its difference from the last
+WEBP_ANIMATION_BYTES = 24.0  # libwebp's animation encoder: two canvases and the candidate encodings of a frame
 STRIP = 16 * MB
 NORMALISE_NS = 3.0
 REDUCE_NS, LANCZOS_NS = 1.2, 16.0
@@ -152,15 +155,7 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
     alpha = has_alpha(source.image)
     state = Working(1 if source.image.mode in GREY_MODES and not alpha else 4, alpha)
     if animate:
-        frame = pixels(source.size)
-        cost.step("decode frames", frame * (WEBP_PLUGIN_BYTES if source.format == "webp" else 8), 0, 0)
-        each = Estimate()
-        _actions(each, calls, sizes, 0, frame * 4, Working(4, alpha))
-        outputs = 4 * pixels(sizes[-1]) * source.frames
-        ns = source.frames * (each.ns + frame * codec.decode_ns)
-        cost.step("apply to each frame", frame * 8 + each.peak + outputs, outputs, ns)
-        _encoded(cost, sizes[-1], fmt, progressive, max_output, state, frames=source.frames)
-        return cost
+        return _animation(cost, source, calls, sizes, fmt, max_output, alpha)
     orientation = source.orientation if orient else 1
     first = calls[0].action
     region = first.region(sizes[0], calls[0].args) if first.region else None
@@ -174,13 +169,15 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
         stored_target = target[::-1] if orientation in TRANSPOSING else target
         decoded, inner, held = decoded_pixels(source, box, stored_target)
         decode = decoded * (raw + codec.decode_bytes) + held
-        cost.step("decode", decode, decoded * raw, decoded * codec.decode_ns)
+        cost.step("decode", decode, decoded * raw, _decode_ns(source, decoded, held))
         scratch, ns = resample_cost(inner, stored_target, state.bpp)
         turned = state.bpp * pixels(target) if orientation != 1 else 0
         cost.step("resample", decoded * raw + scratch + turned, state.bpp * pixels(target), ns)
     elif region and orientation == 1:
         decoded, inner, held = decoded_pixels(source, region)
-        cost.step("decode", decoded * (raw + codec.decode_bytes) + held, decoded * raw, decoded * codec.decode_ns)
+        cost.step(
+            "decode", decoded * (raw + codec.decode_bytes) + held, decoded * raw, _decode_ns(source, decoded, held)
+        )
         cut = not (cut_only and _decoded_as_region(source, region))
     else:
         decoded = pixels(source.size)
@@ -192,6 +189,26 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
     loaded = calls.index(resizer) if resizer.action.draft else None  # its resample was the decode's
     _actions(cost, calls, sizes, index, cost.live, state, normalise_at, cut, loaded)
     _encoded(cost, sizes[-1], fmt, progressive, max_output, state)
+    return cost
+
+
+def _animation(cost: Estimate, source: Probe, calls, sizes, fmt: str, max_output: int | None, alpha: bool) -> Estimate:
+    """Frames are decoded and processed one at a time, and only the results are kept; the GIF
+    writer then holds a palette copy of every frame, libwebp's animation encoder one frame's worth."""
+    frame, out, frames = pixels(source.size), pixels(sizes[-1]), source.frames
+    decoder = WEBP_PLUGIN_BYTES if source.format == "webp" else ANIMATION_DECODE_BYTES
+    each = Estimate()
+    _actions(each, calls, sizes, 0, frame * 4, Working(4, alpha))
+    results = 4 * out * frames
+    ns = frames * (each.ns + frame * FORMATS[source.format].decode_ns)
+    cost.step("decode and apply, frame by frame", frame * decoder + each.peak + results, results, ns)
+    codec = FORMATS[fmt]
+    if fmt == "gif":
+        scratch = GIF_ANIMATION_BYTES * out * frames
+    else:
+        scratch = (WEBP_ANIMATION_BYTES + (codec.alpha_bytes if alpha else 0)) * out
+    written = min(max_output or float("inf"), 3 * out * frames)
+    cost.step(f"encode {fmt}", results + scratch + 2 * written, 0, out * frames * codec.encode_ns)
     return cost
 
 
@@ -269,6 +286,11 @@ def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -
     return width * rows, (bw, bh), 0
 
 
+def _decode_ns(source: Probe, decoded: int, held: float) -> float:
+    """A decoder that holds the whole image (lossless WebP) also works through all of it."""
+    return FORMATS[source.format].decode_ns * (pixels(source.size) if held else decoded)
+
+
 def _decoded_as_region(source: Probe, region: Box) -> bool:
     """Whether decoding `region` (libwebp's crop, or a top-down decode stopping at its bottom row)
     leaves exactly the region, so it needs no copy of its own."""
@@ -295,7 +317,7 @@ def described_cost(source: Probe, call) -> Estimate:
     if call.action.name == "average-hue":
         decoded, _, held = decoded_pixels(source, None, (128, 128))
         raw = mode_bytes(source.image.mode) + FORMATS[source.format].decode_bytes
-        cost.step("decode", decoded * raw + held + STRIP, 0, decoded * FORMATS[source.format].decode_ns)
+        cost.step("decode", decoded * raw + held + STRIP, 0, _decode_ns(source, decoded, held))
     return cost
 
 
