@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import strips, webp
-from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
+from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, png_level, stored_region
 from .errors import OssError, too_large
 
 MB = 1 << 20
@@ -253,6 +253,13 @@ def _actions(cost: Estimate, calls, sizes, start: int, live: float, state: Worki
         live = out
 
 
+PNG_NS = {6: 420, 3: 130, 1: 85}  # zlib by level, per output pixel (a photo; flat images are faster)
+
+
+def _encode_ns(fmt: str, px: int) -> float:
+    return px * (PNG_NS[png_level(px)] if fmt == "png" else FORMATS[fmt].encode_ns)
+
+
 def _encoded(cost: Estimate, size: Size, fmt: str, progressive: bool, max_output: int | None, state: Working,
              frames: int = 1) -> None:  # fmt: skip
     codec = FORMATS[fmt]
@@ -263,7 +270,7 @@ def _encoded(cost: Estimate, size: Size, fmt: str, progressive: bool, max_output
     if fmt in ("jpg", "bmp") and state.alpha:
         scratch += 4 * px  # transparency flattened onto white, into a new image
     written = min(max_output or float("inf"), 3 * px)
-    cost.step(f"encode {fmt}", cost.live + scratch + 2 * written, 0, px * codec.encode_ns)
+    cost.step(f"encode {fmt}", cost.live + scratch + 2 * written, 0, _encode_ns(fmt, pixels(size)) * frames)
 
 
 def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -> tuple[int, Size, float]:
