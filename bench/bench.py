@@ -48,8 +48,8 @@ def setup_app(names: tuple[str, ...] | None = None):
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     import app
-    from ossimg.source import MemorySource
-    from ossimg.styles import StyleStore
+    from ossimg.service.styles import StyleStore
+    from ossimg.stores.memory import MemorySource
 
     source = MemorySource({p.name: p.read_bytes() for p in IMAGES.iterdir() if not names or p.name in names})
     app.BACKENDS = app.Backends(source, StyleStore(source, "_styles/", 60))

@@ -74,10 +74,11 @@ def measure(path: Path, process: str, env: dict | None = None, timeout: float = 
 
 
 def child(path: str, process: str) -> None:
-    from ossimg.deadline import NO_DEADLINE, Deadline
-    from ossimg.request import ImageRequest
-    from ossimg.service import Backends, Settings, handle
-    from ossimg.source import MemorySource
+    from ossimg.config import Settings
+    from ossimg.core.deadline import NO_DEADLINE, Deadline
+    from ossimg.service.handle import Backends, handle
+    from ossimg.service.request import ImageRequest
+    from ossimg.stores.memory import MemorySource
 
     data = Path(path).read_bytes()
     source = MemorySource({"source": data})

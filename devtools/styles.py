@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import sys
 
-from ossimg.errors import OssError
-from ossimg.grammar import parse
-from ossimg.styles import check_content, check_name
+from ossimg.core.errors import OssError
+from ossimg.core.grammar import parse
+from ossimg.service.styles import check_content, check_name
 
 from .local import NOT_RUNNING, attach
 

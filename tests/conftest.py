@@ -97,18 +97,21 @@ def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
     return buf.getvalue()
 
 
-def render(data: bytes, process: str, limits=None, resources=None):
+def render(data: bytes, process: str, limits=None, resources=None, encoders=None):
     """The pure pipeline, as the handler runs it (resources: watermark images by key)."""
-    from ossimg.grammar import parse
-    from ossimg.limits import Limits
-    from ossimg.pipeline import render as pipeline_render
+    from ossimg.config import Settings
+    from ossimg.core.grammar import parse
+    from ossimg.core.pipeline import Job
+    from ossimg.core.pipeline import render as pipeline_render
 
-    return pipeline_render(data, parse(process), limits or Limits(), resources)
+    defaults = Settings()
+    job = Job(limits or defaults.limits, encoders or defaults.encoders, defaults.font_dirs, resources or {})
+    return pipeline_render(data, parse(process), job)
 
 
-def run(data: bytes, process: str, limits=None, resources=None):
+def run(data: bytes, process: str, limits=None, resources=None, encoders=None):
     """(decoded output image, Rendered) for an image-producing process string."""
-    rendered = render(data, process, limits, resources)
+    rendered = render(data, process, limits, resources, encoders)
     return open_image(rendered.body), rendered
 
 

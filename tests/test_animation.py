@@ -6,8 +6,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from conftest import run, sample
-from ossimg.errors import OssError
-from ossimg.limits import Limits
+from ossimg.core.errors import OssError
+from ossimg.core.limits import Limits
 
 GIF = sample("example.gif")  # 500x300, 3 frames of 50 ms, looping forever
 
@@ -84,7 +84,7 @@ def test_other_actions_give_a_still_first_frame(process):
 
 @pytest.mark.parametrize("fmt", ["png", "jpg", "bmp"])
 def test_still_formats_get_the_first_frame(fmt):
-    from ossimg.codecs import flatten
+    from ossimg.core.codecs import flatten
 
     image, _ = run(GIF, f"image/resize,w_100/format,{fmt}")
     first = Image.open(io.BytesIO(GIF)).convert("RGBA").resize(image.size, Image.Resampling.LANCZOS)
@@ -140,4 +140,6 @@ def test_frame_cap():
     with pytest.raises(OssError) as caught:
         run(GIF, "image/resize,w_10", Limits(max_frames=2))
     assert caught.value.code == "ImageTooLarge"
-    assert Limits.from_env({"MAX_FRAMES": "7"}).max_frames == 7
+    from ossimg.config import Settings
+
+    assert Settings.from_env({"MAX_FRAMES": "7"}).limits.max_frames == 7

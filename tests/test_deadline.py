@@ -4,11 +4,11 @@ import pytest
 
 from conftest import sample, to_reply
 from devtools.events import FakeContext, rest_event
-from ossimg.deadline import Deadline
-from ossimg.errors import OssError
-from ossimg.grammar import parse
-from ossimg.limits import Limits
-from ossimg.pipeline import render
+from ossimg.core.deadline import Deadline
+from ossimg.core.errors import OssError
+from ossimg.core.grammar import parse
+from ossimg.core.limits import Limits
+from ossimg.core.pipeline import Job, render
 
 
 class Ticks:
@@ -24,7 +24,7 @@ class Ticks:
 
 def render_with(data: bytes, process: str, seconds: float):
     clock = Ticks()
-    return render(data, parse(process), Limits(), deadline=Deadline.after(seconds, clock)), clock
+    return render(data, parse(process), Job(Limits(), deadline=Deadline.after(seconds, clock))), clock
 
 
 def test_a_generous_deadline_changes_nothing():
@@ -42,7 +42,7 @@ def test_work_stops_between_actions(seconds):
 def test_work_stops_between_frames():
     clock = Ticks()
     with pytest.raises(OssError):
-        render(sample("example.gif"), parse("image/resize,w_100"), Limits(), deadline=Deadline.after(2.5, clock))
+        render(sample("example.gif"), parse("image/resize,w_100"), Job(deadline=Deadline.after(2.5, clock)))
     assert clock.now <= 4  # stopped at the second frame, not after all of them
 
 

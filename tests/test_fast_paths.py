@@ -6,8 +6,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from conftest import encoded, run, sample
-from ossimg import pipeline
-from ossimg.grammar import parse
+from ossimg.core import pipeline
+from ossimg.core.grammar import parse
 
 PHOTO = (__import__("pathlib").Path(__file__).resolve().parent.parent / "bench/images/photo_4000x3000.jpg").read_bytes()
 
@@ -101,18 +101,17 @@ def test_orientation_is_applied_once_on_the_small_image(orientation, process, de
 
 
 def test_encoder_settings_come_from_the_environment():
-    from ossimg.codecs import EncoderSettings
+    from ossimg.config import Settings
 
-    settings = EncoderSettings.from_env({"WEBP_METHOD": "2", "HEIC_PRESET": "medium", "AVIF_SPEED": ""})
+    settings = Settings.from_env({"WEBP_METHOD": "2", "HEIC_PRESET": "medium", "AVIF_SPEED": ""}).encoders
     assert (settings.webp_method, settings.heic_preset, settings.avif_speed) == (2, "medium", 8)
 
 
-def test_encoder_settings_change_the_output(monkeypatch):
-    from ossimg import codecs
+def test_encoder_settings_change_the_output():
+    from ossimg.core.formats import EncoderSettings
 
     fast, _ = run(sample("example.jpg"), "image/format,webp")
-    monkeypatch.setattr(codecs, "ENCODERS", codecs.EncoderSettings(webp_method=0))
-    faster, _ = run(sample("example.jpg"), "image/format,webp")
+    faster, _ = run(sample("example.jpg"), "image/format,webp", encoders=EncoderSettings(webp_method=0))
     assert fast.size == faster.size and fast.tobytes() != faster.tobytes()
 
 
@@ -124,7 +123,7 @@ def test_a_png_crop_decodes_only_down_to_its_bottom_row_and_is_pixel_exact(decod
 
 
 def test_only_top_down_formats_decode_partially():
-    from ossimg.codecs import probe
+    from ossimg.core.codecs import probe
 
     assert probe(encoded(Image.new("RGB", (8, 8)), "PNG")).sequential
     interlaced = probe(encoded(Image.new("RGB", (8, 8)), "PNG"))
@@ -161,7 +160,7 @@ def test_crop_then_resize_on_an_oriented_image_takes_the_upright_region(orientat
 def test_stored_region_is_the_box_that_orientation_turns_into_the_upright_box(orientation):
     import random
 
-    from ossimg.codecs import oriented
+    from ossimg.core.codecs import oriented
 
     stored = Image.frombytes("L", (60, 40), random.Random(orientation).randbytes(2400))
     upright = oriented(stored, orientation)

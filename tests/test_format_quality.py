@@ -6,9 +6,9 @@ import pytest
 from PIL import Image
 
 from conftest import encoded, render, run, sample
-from ossimg.actions.base import EncodeOptions
-from ossimg.codecs import estimate_jpeg_quality
-from ossimg.pipeline import output_quality
+from ossimg.core.actions.base import EncodeOptions
+from ossimg.core.codecs import estimate_jpeg_quality
+from ossimg.core.pipeline import output_quality
 
 FORMATS = {
     "jpg": ("JPEG", "image/jpeg"),

@@ -7,13 +7,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from conftest import sample
-from ossimg.actions import REGISTRY
-from ossimg.actions.geometry import round_half_up
-from ossimg.actions.resize import geometry
-from ossimg.errors import OssError
-from ossimg.grammar import Chain, parse
-from ossimg.limits import Limits
-from ossimg.pipeline import render
+from ossimg.core.actions import REGISTRY
+from ossimg.core.actions.resize import geometry
+from ossimg.core.errors import OssError
+from ossimg.core.geometry import round_half_up
+from ossimg.core.grammar import Chain, parse
+from ossimg.core.pipeline import render
 
 NAMES = sorted(REGISTRY) + ["style", "slim", "", "image"]
 KEYS = ["w", "h", "l", "s", "p", "m", "x", "y", "g", "r", "i", "q", "Q", "t", "text", "image", "color", "limit"]
@@ -44,7 +43,7 @@ def test_any_process_string_parses_or_is_an_oss_error(process):
 @given(PROCESS)
 def test_any_process_string_on_a_real_image_renders_or_is_an_oss_error(process):
     try:
-        rendered = render(SMALL, parse(process), Limits())
+        rendered = render(SMALL, parse(process))
     except OssError as err:
         assert 400 <= err.status < 500
         return
@@ -95,7 +94,7 @@ MAGIC = st.sampled_from(
 def test_any_bytes_render_or_are_an_oss_error(magic, body):
     data = magic + body
     try:
-        rendered = render(data, parse("image/resize,w_20"), Limits())
+        rendered = render(data, parse("image/resize,w_20"))
     except OssError as err:
         assert err.status == 400
         return
@@ -107,6 +106,6 @@ def test_a_real_image_with_bytes_overwritten_renders_or_is_an_oss_error(patch, a
     data = SMALL[:at] + patch + SMALL[at + len(patch) :]
     assume(data != SMALL)
     try:
-        render(data, parse("image/resize,w_50/format,png"), Limits())
+        render(data, parse("image/resize,w_50/format,png"))
     except OssError as err:
         assert err.status == 400

@@ -6,9 +6,9 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from conftest import encoded, run, sample
-from ossimg.actions.rotate import rotated_size
-from ossimg.errors import OssError
-from ossimg.limits import Limits
+from ossimg.core.actions.rotate import rotated_size
+from ossimg.core.errors import OssError
+from ossimg.core.limits import Limits
 
 W, H = 240, 180
 

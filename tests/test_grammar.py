@@ -2,8 +2,8 @@
 
 import pytest
 
-from ossimg.errors import OssError
-from ossimg.grammar import parse
+from ossimg.core.errors import OssError
+from ossimg.core.grammar import parse
 
 
 def error_of(process: str) -> OssError:

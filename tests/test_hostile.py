@@ -18,12 +18,13 @@ from hostile import (
     tiff_header,
     webp_canvas,
 )
-from ossimg import pipeline
-from ossimg.params import b64encode
-from ossimg.request import ImageRequest
-from ossimg.service import Backends, Settings, handle
-from ossimg.source import MemorySource
-from ossimg.styles import StyleStore
+from ossimg.config import Settings
+from ossimg.core import pipeline
+from ossimg.core.params import b64encode
+from ossimg.service.handle import Backends, handle
+from ossimg.service.request import ImageRequest
+from ossimg.service.styles import StyleStore
+from ossimg.stores.memory import MemorySource
 
 FAMILIES = [
     "image/resize,w_100",

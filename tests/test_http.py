@@ -94,7 +94,7 @@ def test_if_modified_since_applies_only_without_if_none_match(get):
 
 def test_cache_control_is_configurable_and_errors_get_a_short_one(get, monkeypatch):
     import app
-    from ossimg.service import Settings
+    from ossimg.config import Settings
 
     monkeypatch.setenv("CACHE_CONTROL", "public, max-age=31536000, immutable")
     monkeypatch.setattr(app, "SETTINGS", Settings.from_env())  # read once per container, at init
@@ -150,7 +150,7 @@ def test_unexpected_failures_are_a_500_with_a_request_id_and_no_stack(get, monke
     def explode(*args):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("ossimg.service.render", explode)
+    monkeypatch.setattr("ossimg.service.handle.render", explode)
     reply = get("/example.jpg", "x-oss-process=image/resize,w_100")
     fields = xml_error(reply)
     assert reply.status == 500 and fields["Code"] == "InternalError"
@@ -168,7 +168,7 @@ def test_a_response_over_the_lambda_payload_limit_is_a_clear_400(get):
 
 
 def test_the_handler_catches_what_the_payload_check_missed(get, monkeypatch):
-    monkeypatch.setattr("ossimg.service.check_payload", lambda nbytes: None)
+    monkeypatch.setattr("ossimg.service.handle.check_payload", lambda nbytes: None)
     reply = get("/example.jpg", "x-oss-process=image/resize,m_fixed,w_1500,h_1500,limit_0/format,bmp")
     assert reply.status == 400 and xml_error(reply)["Code"] == "ImageTooLarge"
 

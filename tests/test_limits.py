@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from conftest import encoded, run, sample
-from ossimg.errors import OssError
-from ossimg.limits import Limits
+from ossimg.core.errors import OssError
+from ossimg.core.limits import Limits
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def no_decoding(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a pixel was decoded")
 
-    monkeypatch.setattr("ossimg.pipeline.decode", refuse)
+    monkeypatch.setattr("ossimg.core.pipeline.decode", refuse)
     monkeypatch.setattr(Image.Image, "load", refuse)
 
 
@@ -59,10 +59,10 @@ def test_format_specific_side_codes(no_decoding):
 
 
 def test_tiff_sources_are_capped_at_16384_px():
-    from ossimg.limits import SOURCE_SIDE_CAPS
+    from ossimg.core.formats import by_name
 
-    assert SOURCE_SIDE_CAPS["tiff"] == (16384, "0040-00000018")
-    assert SOURCE_SIDE_CAPS["avif"] == (10000, "0040-00000014")
+    assert by_name("tiff").source_side == (16384, "0040-00000018")
+    assert by_name("avif").source_side == (10000, "0040-00000014")
 
 
 def test_pixel_budget_counts_every_frame(no_decoding):
@@ -103,7 +103,9 @@ def test_resize_limits_are_configurable(no_decoding):
 
 
 def test_limits_read_from_the_environment():
-    limits = Limits.from_env({"MAX_SOURCE_BYTES": "123", "MAX_ROTATE_SIDE": "8000", "MAX_WEBP_SIDE": ""})
+    from ossimg.config import Settings
+
+    limits = Settings.from_env({"MAX_SOURCE_BYTES": "123", "MAX_ROTATE_SIDE": "8000", "MAX_WEBP_SIDE": ""}).limits
     assert limits.max_source_bytes == 123 and limits.max_rotate_side == 8000
     assert limits.max_webp_side == 16383 and limits.max_source_pixels == 250_000_000
 

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import BUCKET, sample, to_reply
 from devtools.events import FakeContext, rest_event
-from ossimg.response import max_raw_body
-from ossimg.source import S3Outputs
+from ossimg.service.response import max_raw_body
+from ossimg.stores.s3 import S3Outputs
 
 BIG = "x-oss-process=image/resize,m_fixed,w_1500,h_1500,limit_0/format,bmp"  # a 6.75 MB BMP
 OUTPUT_BUCKET = "test-derived"
@@ -46,12 +46,12 @@ def test_a_big_result_is_stored_once_and_redirected_to(outputs, s3, monkeypatch)
     assert len(body) > max_raw_body() and stored["ContentType"] == "image/bmp"
     assert key.startswith("derived/") and "max-age" in first.headers["Cache-Control"]
 
-    import ossimg.service
+    import ossimg.service.handle
 
     def no_rendering(*args, **kwargs):
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(ossimg.service, "render", no_rendering)
+    monkeypatch.setattr(ossimg.service.handle, "render", no_rendering)
     again = call("/example.jpg", BIG)
     assert again.status == 302 and urlsplit(again.headers["Location"]).path == location.path
 

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from conftest import encoded, run, sample
-from ossimg.errors import OssError
+from ossimg.core.errors import OssError
 
 BLUE = (0, 0, 255)
 
@@ -137,7 +137,7 @@ def test_resized_pixels_match_a_full_decode_reference():
     ],
 )
 def test_output_over_the_resize_limit_is_refused_before_decoding(source, process, monkeypatch):
-    monkeypatch.setattr("ossimg.pipeline.decode", _never_called)
+    monkeypatch.setattr("ossimg.core.pipeline.decode", _never_called)
     with pytest.raises(OssError) as caught:
         run(solid(*source), "image/" + process)
     assert (caught.value.code, caught.value.ec, caught.value.status) == ("ImageTooLarge", "0040-00000007", 400)

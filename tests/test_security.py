@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from conftest import sample
-from ossimg.params import b64encode
-from ossimg.request import ImageRequest
-from ossimg.service import Backends, Settings, handle
-from ossimg.source import MemorySource
-from ossimg.styles import StyleStore
+from ossimg.config import Settings
+from ossimg.core.params import b64encode
+from ossimg.service.handle import Backends, handle
+from ossimg.service.request import ImageRequest
+from ossimg.service.styles import StyleStore
+from ossimg.stores.memory import MemorySource
 
 OBJECTS = {
     "public/a.jpg": sample("example.jpg"),

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image, ImageFilter, ImageStat
 
 from conftest import render, run, sample
-from ossimg.errors import OssError
-from ossimg.grammar import parse
+from ossimg.core.errors import OssError
+from ossimg.core.grammar import parse
 
 DEMO = sample("example.jpg")
 

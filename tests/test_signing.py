@@ -8,8 +8,8 @@ import pytest
 from conftest import to_reply
 from devtools.events import FakeContext, rest_event
 from devtools.sign import signed_url
-from ossimg.errors import OssError
-from ossimg.signing import KeyRing, sign, string_to_sign, verify
+from ossimg.core.errors import OssError
+from ossimg.service.signing import KeyRing, sign, string_to_sign, verify
 
 VECTOR_QUERY = [("x-oss-process", "image/resize,w_300"), ("x-expires", "1893456000")]
 
@@ -97,10 +97,10 @@ def test_fetched_keys_are_cached_for_their_ttl():
 def test_keys_from_ssm(s3):
     import boto3
 
-    import app
+    from ossimg.stores.s3 import ssm_secrets
 
     boto3.client("ssm").put_parameter(Name="/img/keys", Value="ssm-a, ssm-b", Type="SecureString")
-    assert app.ssm_keys("/img/keys")() == ["ssm-a", "ssm-b"]
+    assert ssm_secrets("/img/keys")() == ["ssm-a", "ssm-b"]
 
 
 def test_the_handler_requires_and_checks_signatures(s3, monkeypatch):

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from conftest import sample
-from ossimg import strips
-from ossimg.codecs import normalise_mode
+from ossimg.core import strips
+from ossimg.core.codecs import normalise_mode
 
 
 @pytest.fixture(autouse=True)

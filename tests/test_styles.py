@@ -4,8 +4,8 @@ import pytest
 
 from conftest import BUCKET, sample
 from devtools.styles import SAMPLE_STYLES, list_styles, put_style
-from ossimg.errors import OssError
-from ossimg.styles import StyleStore
+from ossimg.core.errors import OssError
+from ossimg.service.styles import StyleStore
 
 
 def xml_code(reply) -> str:
@@ -78,7 +78,7 @@ def test_styles_are_not_served_as_objects(get):
 
 
 def test_the_store_caches_hits_and_misses_for_its_ttl(s3):
-    from ossimg.source import S3Source
+    from ossimg.stores.s3 import S3Source
 
     now = [0.0]
     store = StyleStore(S3Source(BUCKET, s3), "_styles/", ttl=60, clock=lambda: now[0])

@@ -79,12 +79,13 @@ def test_auto_format_normalises_accept_at_the_edge(template):
 
 
 def test_fonts_ship_in_their_own_layer(template):
-    from ossimg.actions.watermark import FONT_DIRS, FONTS
+    from ossimg.config import Settings
+    from ossimg.core.actions.watermark import FONTS
 
     layer = template["Resources"]["FontsLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/fonts/" and "Metadata" not in layer  # copied as-is
     assert {"Ref": "FontsLayer"} in template["Resources"]["ImageFunction"]["Properties"]["Layers"]
-    assert "/opt/fonts" in FONT_DIRS  # where Lambda mounts layers/fonts/fonts
+    assert "/opt/fonts" in Settings().font_dirs  # where Lambda mounts layers/fonts/fonts
     for filename in set(FONTS.values()):
         assert (ROOT / "layers/fonts/fonts" / filename).is_file()
 

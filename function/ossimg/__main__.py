@@ -19,12 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-from .costs import Budget
-from .errors import OssError
-from .grammar import parse
-from .limits import Limits
-from .pipeline import render
-from .styles import check_content, check_name
+from .config import Settings
+from .core.costs import Budget
+from .core.errors import OssError
+from .core.grammar import parse
+from .core.pipeline import Job, render
+from .service.styles import check_content, check_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         chain = parse(chain_text)
         resources = {key: (root / key).read_bytes() for key in chain.resource_keys()}
         start = time.perf_counter()
-        budget = Budget.from_env()  # MEMORY_LIMIT_MB: what the function would have
-        rendered = render(args.input.read_bytes(), chain, Limits.from_env(), resources, budget=budget)
+        settings = Settings.from_env()  # the function's configuration, MEMORY_LIMIT_MB's budget included
+        budget = Budget(settings.memory_limit_mb)
+        job = Job(settings.limits, settings.encoders, settings.font_dirs, resources, budget=budget)
+        rendered = render(args.input.read_bytes(), chain, job)
         elapsed = (time.perf_counter() - start) * 1000
     except OssError as err:
         print(f"{err.code}{f' ({err.ec})' if err.ec else ''}: {err.message}", file=sys.stderr)

@@ -1,13 +1,93 @@
-"""Settings read from the environment: a dataclass's fields, each from its upper-case name."""
+"""The whole configuration, read once from the environment, typed: every variable the README lists.
+
+`Settings.from_env()` is the only place the function reads its environment; the Lambda edge,
+the local server and the CLI build one and pass its parts on (limits and encoders to the core,
+the rest to the service and the stores).
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .core.formats import EncoderSettings
+from .core.limits import Limits
+
+REPOSITORY_FONTS = str(Path(__file__).resolve().parents[2] / "layers/fonts/fonts")
+LAMBDA_FONTS = "/opt/fonts"  # the fonts layer
 
 
-def from_env(cls, env=os.environ):
-    """`cls` with each field set from env[FIELD_NAME] when present (ints parsed), else its default."""
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() == "true"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bucket: str = ""  # SOURCE_BUCKET
+    cache_control: str = "public, max-age=86400, s-maxage=2592000"  # CACHE_CONTROL
+    error_cache_control: str = "public, max-age=60"  # ERROR_CACHE_CONTROL
+    style_prefix: str = "_styles/"  # STYLE_PREFIX
+    style_delimiters: str = ""  # STYLE_DELIMITERS, e.g. "!": <key>!<style> in the path; off when empty
+    style_cache_seconds: float = 60  # STYLE_CACHE_SECONDS
+    deadline_margin_ms: int = 1500  # DEADLINE_MARGIN_MS: stop this long before Lambda's timeout
+    allowed_prefixes: tuple[str, ...] = ()  # ALLOWED_PREFIXES; empty: the whole bucket
+    output_bucket: str = ""  # OUTPUT_BUCKET: where results too big for a response are stored
+    output_base_url: str = ""  # OUTPUT_BASE_URL: how clients reach them (empty: presigned URLs)
+    output_prefix: str = "derived/"  # OUTPUT_PREFIX
+    redirect_cache_control: str = "public, max-age=300"  # REDIRECT_CACHE_CONTROL: shorter than the URLs live
+    max_output_bytes: int = 64 * 1024 * 1024  # MAX_OUTPUT_BYTES: the largest result stored
+    auto_format: bool = False  # AUTO_FORMAT: AVIF/WebP by Accept when the chain names no format
+    origin_verify: str = ""  # ORIGIN_VERIFY: the CDN's secret header; set, requests without it are refused
+    signing_keys: tuple[str, ...] = ()  # SIGNING_KEYS
+    signing_keys_parameter: str = ""  # SIGNING_KEYS_PARAMETER: an SSM SecureString holding them
+    signing_keys_cache_seconds: float = 300  # SIGNING_KEYS_CACHE_SECONDS
+    memory_limit_mb: int = 1769  # MEMORY_LIMIT_MB: where no Lambda context says (local server, CLI)
+    tracing: bool = False  # TRACING: X-Ray through the Powertools Tracer
+    pillow_blocks_max: int = 8  # PILLOW_BLOCKS_MAX: freed 16 MB image blocks kept for the next request
+    font_dirs: tuple[str, ...] = (LAMBDA_FONTS, REPOSITORY_FONTS)  # FONT_DIR first when set
+    limits: Limits = field(default_factory=Limits)  # MAX_SOURCE_BYTES, MAX_SOURCE_SIDE, ...
+    encoders: EncoderSettings = field(default_factory=EncoderSettings)  # WEBP_METHOD, AVIF_SPEED, ...
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> Settings:
+        defaults = cls()
+        read = {
+            "bucket": ("SOURCE_BUCKET", str),
+            "cache_control": ("CACHE_CONTROL", str),
+            "error_cache_control": ("ERROR_CACHE_CONTROL", str),
+            "style_prefix": ("STYLE_PREFIX", str),
+            "style_delimiters": ("STYLE_DELIMITERS", str),
+            "style_cache_seconds": ("STYLE_CACHE_SECONDS", float),
+            "deadline_margin_ms": ("DEADLINE_MARGIN_MS", int),
+            "allowed_prefixes": ("ALLOWED_PREFIXES", _csv),
+            "output_bucket": ("OUTPUT_BUCKET", str),
+            "output_base_url": ("OUTPUT_BASE_URL", str),
+            "output_prefix": ("OUTPUT_PREFIX", str),
+            "redirect_cache_control": ("REDIRECT_CACHE_CONTROL", str),
+            "max_output_bytes": ("MAX_OUTPUT_BYTES", int),
+            "auto_format": ("AUTO_FORMAT", _flag),
+            "origin_verify": ("ORIGIN_VERIFY", str),
+            "signing_keys": ("SIGNING_KEYS", _csv),
+            "signing_keys_parameter": ("SIGNING_KEYS_PARAMETER", str),
+            "signing_keys_cache_seconds": ("SIGNING_KEYS_CACHE_SECONDS", float),
+            "memory_limit_mb": ("MEMORY_LIMIT_MB", int),
+            "tracing": ("TRACING", _flag),
+            "pillow_blocks_max": ("PILLOW_BLOCKS_MAX", int),
+        }
+        values = {name: parse(env[var]) for name, (var, parse) in read.items() if env.get(var)}
+        fonts = (env["FONT_DIR"], *defaults.font_dirs) if env.get("FONT_DIR") else defaults.font_dirs
+        return cls(
+            **values, font_dirs=fonts, limits=_upper_case(Limits, env), encoders=_upper_case(EncoderSettings, env)
+        )
+
+
+def _upper_case(cls, env):
+    """`cls` with each field from env[FIELD_NAME] when set (numbers parsed), else its default."""
     values = {}
     for f in fields(cls):
         raw = env.get(f.name.upper())

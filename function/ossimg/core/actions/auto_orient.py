@@ -12,4 +12,5 @@ ACTION = Action(
     name="auto-orient",
     value=Int("auto-orient", 0, 1, default=1, ec="0040-00000215"),
     animates=lambda a: True,
+    orients=lambda a: bool(a["auto-orient"]),
 )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .actions import REGISTRY, Action, EncodeOptions
 from .errors import OssError, invalid_value, missing_argument
-from .params import format_value, parse_value
+from .params import Int, format_value, parse_value
 
 MAX_PROCESS_LENGTH = 4096
 MAX_RESOURCES = 3  # OSS: at most three image watermarks on one image
@@ -46,26 +46,27 @@ class Chain:
 
     @property
     def auto_orient(self) -> bool:
-        flags = [call.args["auto-orient"] for call in self.calls if call.action.name == "auto-orient"]
-        return bool(flags[-1]) if flags else True
+        """Whether EXIF orientation is applied: yes, unless a call that decides says no (the last wins)."""
+        flags = [call.action.orients(call.args) for call in self.calls if call.action.orients]
+        return flags[-1] if flags else True
 
     @property
     def animates(self) -> bool:
         """Whether every action keeps an animation animated (OSS: resize by w/h, crop, watermark)."""
         return all(call.action.animates and call.action.animates(call.args) for call in self.calls)
 
-    def never_enlarging(self) -> Chain:
-        """The chain with resize's limit_1 forced on: OSS never enlarges an animation."""
+    def for_animation(self) -> Chain:
+        """The chain as it applies to every frame of an animation (resize never enlarges one)."""
         return Chain(
             tuple(
-                Call(call.action, {**call.args, "limit": 1}) if call.action.name == "resize" else call
+                Call(call.action, call.action.in_animation(call.args)) if call.action.in_animation else call
                 for call in self.calls
             )
         )
 
     def resource_keys(self) -> list[str]:
         """Objects the chain reads besides the source (watermark images), each once."""
-        keys = [key for call in self.calls if call.action.resources for key in call.action.resources(call.args)]
+        keys = [value.key for call in self.calls for value in call.args.values() if isinstance(value, Embedded)]
         return list(dict.fromkeys(keys))
 
     def encode_options(self) -> EncodeOptions:
@@ -74,6 +75,47 @@ class Chain:
             if call.action.encode:
                 opts = call.action.encode(opts, call.args)
         return opts
+
+
+@dataclass(frozen=True)
+class Step:
+    """One pre-processing action of an embedded image, and the P_ that fits its result."""
+
+    chain: Chain | None  # None: a resize given only P_
+    percent: int | None  # P_: fit into this percent of the base image's width and height
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """An image named inside a parameter (a watermark's image): its key and its own pre-processing,
+    parsed with the request so the work is checked once and never parsed again."""
+
+    text: str  # as given (decoded), for the canonical form
+    key: str
+    steps: tuple[Step, ...]
+
+
+def _embedded(param, text: str) -> Embedded:
+    key, _, query = text.partition("?")
+    process = query.removeprefix("x-oss-process=") if query else ""
+    if not key or (query and not query.startswith("x-oss-process=")) or (process and not process.startswith("image/")):
+        raise invalid_value(param.name, text, param.ec)
+    steps = []
+    for segment in (seg for seg in process.removeprefix("image/").split("/") if seg):
+        name, *items = segment.split(",")
+        if name not in param.choices:
+            allowed = ", ".join(param.choices)
+            raise OssError("WatermarkError", f"A watermark image allows only {allowed}: not {segment}.", 400)
+        kept = [item for item in items if not item.startswith("P_")]
+        percents = [item[2:] for item in items if item.startswith("P_")]
+        percent = parse_value(PERCENT, percents[-1]) if name == param.percent_on and percents else None
+        only_percent = name == param.percent_on and not any(kept)  # "resize,P_30": nothing but the fit
+        chain = None if only_percent else Chain((_parse_action(",".join([name, *kept])),))
+        steps.append(Step(chain, percent))
+    return Embedded(text, key, tuple(steps))
+
+
+PERCENT = Int("P", 1, 100)
 
 
 def parse(process: str) -> Chain:
@@ -133,6 +175,9 @@ def _key_value_args(action: Action, items: list[str]) -> dict:
             raw[key] = value  # the last of a repeated key wins
     args = {name: param.default for name, param in declared.items() if param.default is not None}
     args.update({key: parse_value(declared[key], value) for key, value in raw.items()})
+    for key in raw:
+        if declared[key].kind == "embedded":
+            args[key] = _embedded(declared[key], args[key])
     for param in action.params:
         if param.required and param.name not in args:
             raise missing_argument(f"{action.name} needs the parameter {param.name}.", param.ec)

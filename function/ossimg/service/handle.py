@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hmac
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .costs import Budget
-from .deadline import NO_DEADLINE, Deadline
-from .errors import OssError, OutputTooLarge, too_large
-from .grammar import parse
-from .limits import Limits
-from .pipeline import render
+from ..config import Settings
+from ..core import formats
+from ..core.costs import Budget
+from ..core.deadline import NO_DEADLINE, Deadline
+from ..core.errors import OssError, OutputTooLarge, too_large
+from ..core.grammar import parse
+from ..core.pipeline import Job, render
+from .ports import Outputs, Source
 from .request import ImageRequest, validate_key
 from .response import (
     HttpResponse,
@@ -28,61 +29,22 @@ from .styles import StyleStore, check_content, check_name, no_such_style, valid_
 ORIGIN_HEADER = "x-origin-verify"
 
 
-@dataclass(frozen=True)
-class Settings:
-    bucket: str
-    cache_control: str = "public, max-age=86400, s-maxage=2592000"
-    error_cache_control: str = "public, max-age=60"
-    style_prefix: str = "_styles/"
-    style_delimiters: str = ""  # e.g. "!": <key>!<style> in the path; off when empty
-    style_cache_seconds: float = 60
-    deadline_margin_ms: int = 1500  # stop this long before Lambda's timeout: time to encode and answer
-    allowed_prefixes: tuple[str, ...] = ()  # empty: the whole bucket
-    output_prefix: str = "derived/"  # where oversized derivatives go in OUTPUT_BUCKET
-    redirect_cache_control: str = "public, max-age=300"  # shorter than the redirect URLs live
-    auto_format: bool = False  # AVIF/WebP by Accept when the chain names no format
-    origin_verify: str = ""  # the secret the CDN adds as X-Origin-Verify; set: requests without it are refused
-    memory_limit_mb: int = 1769  # the function's memory where no Lambda context says (local server, CLI)
-    max_output_bytes: int = 64 * 1024 * 1024  # the largest result stored in OUTPUT_BUCKET
-    limits: Limits = field(default_factory=Limits)
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> Settings:
-        defaults = cls(bucket="")
-        return cls(
-            bucket=env.get("SOURCE_BUCKET", ""),
-            cache_control=env.get("CACHE_CONTROL") or defaults.cache_control,
-            error_cache_control=env.get("ERROR_CACHE_CONTROL") or defaults.error_cache_control,
-            style_prefix=env.get("STYLE_PREFIX") or defaults.style_prefix,
-            style_delimiters=env.get("STYLE_DELIMITERS", ""),
-            style_cache_seconds=float(env.get("STYLE_CACHE_SECONDS") or defaults.style_cache_seconds),
-            deadline_margin_ms=int(env.get("DEADLINE_MARGIN_MS") or defaults.deadline_margin_ms),
-            allowed_prefixes=tuple(p.strip() for p in env.get("ALLOWED_PREFIXES", "").split(",") if p.strip()),
-            output_prefix=env.get("OUTPUT_PREFIX") or defaults.output_prefix,
-            redirect_cache_control=env.get("REDIRECT_CACHE_CONTROL") or defaults.redirect_cache_control,
-            auto_format=env.get("AUTO_FORMAT", "").lower() == "true",
-            origin_verify=env.get("ORIGIN_VERIFY", ""),
-            memory_limit_mb=int(env.get("MEMORY_LIMIT_MB") or defaults.memory_limit_mb),
-            max_output_bytes=int(env.get("MAX_OUTPUT_BYTES") or defaults.max_output_bytes),
-            limits=Limits.from_env(env),
-        )
-
-    def check_key(self, key: str) -> None:
-        """Only objects under the allowed prefixes are served or used; styles never as objects."""
-        if key.startswith(self.style_prefix):
-            raise OssError("AccessDenied", "Styles are not served as objects.", 403)
-        if self.allowed_prefixes and not key.startswith(self.allowed_prefixes):
-            raise OssError("AccessDenied", "This object is outside the prefixes this service may read.", 403)
+def check_key(settings: Settings, key: str) -> None:
+    """Only objects under the allowed prefixes are served or used; styles never as objects."""
+    if key.startswith(settings.style_prefix):
+        raise OssError("AccessDenied", "Styles are not served as objects.", 403)
+    if settings.allowed_prefixes and not key.startswith(settings.allowed_prefixes):
+        raise OssError("AccessDenied", "This object is outside the prefixes this service may read.", 403)
 
 
 @dataclass
 class Backends:
     """What requests read from and write to, built once per container at the edge."""
 
-    source: object  # open(key) -> SourceObject; url_for(key) -> a URL to the object itself
+    source: Source
     styles: StyleStore
     keys: KeyRing = NO_KEYS  # signing secrets; none: URLs need no signature
-    outputs: object | None = None  # find(key) / store(...) -> URL: oversized results redirect there
+    outputs: Outputs | None = None  # oversized results are stored and redirected to
 
 
 def handle(
@@ -131,11 +93,12 @@ def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> 
 
 
 def accepted_formats(req: ImageRequest, chain) -> tuple[str, ...]:
-    """AVIF and/or WebP, best first, when the client accepts them and the chain names no format."""
+    """The negotiable formats (AVIF, WebP), best first, that the client accepts, when the chain
+    names no format."""
     if chain is None or chain.standalone or chain.encode_options().format:
         return ()
     accept = req.headers.get("accept", "")
-    return tuple(fmt for fmt in ("avif", "webp") if f"image/{fmt}" in accept)
+    return tuple(kind.name for kind in formats.negotiable() if kind.mime in accept)
 
 
 def redirect(url: str, settings: Settings, req: ImageRequest) -> HttpResponse:
@@ -150,7 +113,7 @@ def redirect(url: str, settings: Settings, req: ImageRequest) -> HttpResponse:
 
 def read_resource(source, key: str, settings: Settings) -> bytes:
     """A watermark image: same bucket and rules as a source, a clear 400 when missing."""
-    settings.check_key(key)
+    check_key(settings, key)
     try:
         obj = source.open(key)
     except OssError as err:
@@ -169,7 +132,7 @@ def _serve(
 ) -> HttpResponse:
     validate_key(req.key)
     key, process = resolve_style(req, settings, backends.styles)
-    settings.check_key(key)
+    check_key(settings, key)
     chain = parse(process) if process else None  # bad requests cost no S3 call
     source, outputs = backends.source, backends.outputs
     prefer = accepted_formats(req, chain) if settings.auto_format else ()
@@ -200,7 +163,10 @@ def _serve(
             resources = {mark: read_resource(source, mark, settings) for mark in chain.resource_keys()}
             cap = settings.max_output_bytes if outputs else max_raw_body()
             try:
-                rendered = render(data, chain, settings.limits, resources, deadline, prefer, budget, cap)
+                job = Job(
+                    settings.limits, settings.encoders, settings.font_dirs, resources, deadline, budget, prefer, cap
+                )
+                rendered = render(data, chain, job)
             except OutputTooLarge as err:
                 where = "results are stored up to MAX_OUTPUT_BYTES" if outputs else "a Lambda response can carry"
                 raise too_large(

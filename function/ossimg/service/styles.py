@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 
-from .errors import OssError
+from ..core.errors import OssError
 
 NAME = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 _FORBIDDEN_IN_NAME = set(";()'*?")

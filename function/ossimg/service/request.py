@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
-from .errors import OssError
+from ..core.errors import OssError
 
 PROCESS_PARAM = "x-oss-process"
 MAX_KEY_BYTES = 1024

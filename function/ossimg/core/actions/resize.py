@@ -11,9 +11,9 @@ from PIL import Image
 
 from ..codecs import resample
 from ..errors import missing_argument
+from ..geometry import scale_side
 from ..params import Enum, Hex, Int
 from .base import Action, Size
-from .geometry import scale_side
 
 MODES = ("lfit", "mfit", "fill", "pad", "fixed")
 
@@ -120,4 +120,5 @@ ACTION = Action(
     draft=draft,
     apply=apply,
     animates=lambda a: any(a.get(k) for k in "whls"),  # OSS: animations resize by w/h only, never by p
+    in_animation=lambda a: {**a, "limit": 1},  # OSS never enlarges an animation
 )

@@ -1,4 +1,5 @@
-"""The S3 source: GetObject, with the size known from the headers before the body is read.
+"""S3 through boto3: the source bucket (GetObject, with the size known from the headers before the
+body is read) and the output bucket. The only module that talks to AWS.
 
 boto3 honours AWS_ENDPOINT_URL_S3, so S3-compatible stores (and moto's server) work unchanged.
 """
@@ -6,29 +7,24 @@ boto3 honours AWS_ENDPOINT_URL_S3, so S3-compatible stores (and moto's server) w
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from .errors import OssError, no_such_key
+from ..core.errors import OssError, no_such_key
+from ..service.ports import SourceObject
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _BUSY = {"SlowDown", "ServiceUnavailable", "503", "InternalError", "500", "RequestTimeout"}
 
 
-@dataclass
-class SourceObject:
-    etag: str
-    last_modified: datetime
-    size: int
-    content_type: str
-    cache_control: str | None
-    _body: object
+def ssm_secrets(name: str):
+    """Secrets from an SSM parameter (SecureString, comma-separated), read when asked (the key ring caches)."""
 
-    def read(self) -> bytes:
-        return self._body.read()
+    def fetch() -> list[str]:
+        import boto3
 
-    def close(self) -> None:
-        self._body.close()
+        value = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        return [key.strip() for key in value.split(",") if key.strip()]
+
+    return fetch
 
 
 @functools.cache
@@ -114,26 +110,3 @@ def _mapped(code: str) -> Exception:
     if code in _BUSY:
         return OssError("ServiceUnavailable", "The source store is busy; try again.", 503)
     return RuntimeError(f"S3 GetObject failed with {code}")
-
-
-class MemorySource:
-    """A source over a dict of key -> bytes: the same interface as S3Source, for tools and benchmarks."""
-
-    def __init__(self, objects: dict[str, bytes], content_type: str = "application/octet-stream"):
-        import hashlib
-
-        self.objects = objects
-        self.content_type = content_type
-        self.modified = datetime(2026, 1, 1, tzinfo=UTC)
-        self.etags = {k: f'"{hashlib.md5(v, usedforsecurity=False).hexdigest()}"' for k, v in objects.items()}
-
-    def open(self, key: str) -> SourceObject:
-        import io
-
-        if key not in self.objects:
-            raise no_such_key()
-        data = self.objects[key]
-        return SourceObject(self.etags[key], self.modified, len(data), self.content_type, None, io.BytesIO(data))
-
-    def url_for(self, key: str) -> str:
-        return f"memory:///{key}"

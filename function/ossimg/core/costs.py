@@ -2,7 +2,7 @@
 is decoded: its peak memory and its time. A request the function cannot afford is refused then,
 with a clear 4xx, instead of being killed by Lambda half-way (out of memory) or answering 503.
 
-Each action declares its `Cost` beside its parameters; the per-format numbers are below. All
+Each action declares its `Cost` beside its parameters, each format its `FormatCost` in its record. All
 were measured with `make bench` and `tests/memory.py` on this project's machine (x86-64) and
 rounded up; a test checks the estimate against measured peaks so the model cannot drift.
 """
@@ -14,9 +14,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import strips, webp
-from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, png_level, stored_region
+from . import formats, strips, webp
+from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
 from .errors import OssError, too_large
+from .formats import png_level
 
 MB = 1 << 20
 Size = tuple[int, int]
@@ -50,27 +51,6 @@ class Cost:
 NO_COST = Cost()
 
 
-@dataclass(frozen=True)
-class FormatCost:
-    """A format's decoder and encoder: bytes a pixel beyond the image itself, and ns a pixel."""
-
-    decode_bytes: float  # the decoder's own buffers, per decoded pixel, on top of the image
-    decode_ns: float
-    encode_bytes: float  # the encoder's buffers per output pixel (the output file is counted apart)
-    encode_ns: float
-    alpha_bytes: float = 0.0  # more per output pixel when the output has alpha (a separate alpha plane)
-
-
-FORMATS = {
-    "jpg": FormatCost(0.1, 4, 0.3, 4),
-    "png": FormatCost(0.1, 30, 0.2, 420),
-    "webp": FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0),  # alpha: a lossless plane beside the lossy one
-    "gif": FormatCost(0.5, 8, 10.0, 150),
-    "bmp": FormatCost(2.0, 2, 0.1, 4),  # RLE: Pillow's decoder holds two copies of the indices
-    "tiff": FormatCost(0.2, 15, 0.5, 80),
-    "heic": FormatCost(4.0, 35, 24.0, 120, alpha_bytes=18.0),
-    "avif": FormatCost(2.0, 10, 22.0, 110),
-}
 PROGRESSIVE_JPEG_BYTES = 3.5  # libjpeg keeps every coefficient to optimise and order the scans
 WEBP_PLUGIN_BYTES = 12.0  # Pillow's WebP plugin (animations): canvas, previous canvas, a bytes copy
 WEBP_LOSSLESS_BYTES = 4.0  # libwebp holds a lossless image whole, whatever region is asked for
@@ -150,7 +130,7 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
     and the encoder will take them; from the header and the planned sizes only."""
     cost = Estimate()
     calls = chain.calls
-    codec = FORMATS[source.format]
+    codec = formats.by_name(source.format).cost
     raw = mode_bytes(source.image.mode)
     alpha = has_alpha(source.image)
     state = Working(1 if source.image.mode in GREY_MODES and not alpha else 4, alpha)
@@ -200,9 +180,9 @@ def _animation(cost: Estimate, source: Probe, calls, sizes, fmt: str, max_output
     each = Estimate()
     _actions(each, calls, sizes, 0, frame * 4, Working(4, alpha))
     results = 4 * out * frames
-    ns = frames * (each.ns + frame * FORMATS[source.format].decode_ns)
+    ns = frames * (each.ns + frame * formats.by_name(source.format).cost.decode_ns)
     cost.step("decode and apply, frame by frame", frame * decoder + each.peak + results, results, ns)
-    codec = FORMATS[fmt]
+    codec = formats.by_name(fmt).cost
     if fmt == "gif":
         scratch = GIF_ANIMATION_BYTES * out * frames
     else:
@@ -257,12 +237,12 @@ PNG_NS = {6: 420, 3: 130, 1: 85}  # zlib by level, per output pixel (a photo; fl
 
 
 def _encode_ns(fmt: str, px: int) -> float:
-    return px * (PNG_NS[png_level(px)] if fmt == "png" else FORMATS[fmt].encode_ns)
+    return px * (PNG_NS[png_level(px)] if fmt == "png" else formats.by_name(fmt).cost.encode_ns)
 
 
 def _encoded(cost: Estimate, size: Size, fmt: str, progressive: bool, max_output: int | None, state: Working,
              frames: int = 1) -> None:  # fmt: skip
-    codec = FORMATS[fmt]
+    codec = formats.by_name(fmt).cost
     px = pixels(size) * frames
     scratch = px * (codec.encode_bytes + (PROGRESSIVE_JPEG_BYTES if fmt == "jpg" and progressive else 0))
     if state.alpha:
@@ -295,7 +275,7 @@ def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -
 
 def _decode_ns(source: Probe, decoded: int, held: float) -> float:
     """A decoder that holds the whole image (lossless WebP) also works through all of it."""
-    return FORMATS[source.format].decode_ns * (pixels(source.size) if held else decoded)
+    return formats.by_name(source.format).cost.decode_ns * (pixels(source.size) if held else decoded)
 
 
 def _decoded_as_region(source: Probe, region: Box) -> bool:
@@ -323,7 +303,7 @@ def described_cost(source: Probe, call) -> Estimate:
     cost = Estimate()
     if call.action.name == "average-hue":
         decoded, _, held = decoded_pixels(source, None, (128, 128))
-        raw = mode_bytes(source.image.mode) + FORMATS[source.format].decode_bytes
+        raw = mode_bytes(source.image.mode) + formats.by_name(source.format).cost.decode_bytes
         cost.step("decode", decoded * raw + held + STRIP, 0, _decode_ns(source, decoded, held))
     return cost
 
@@ -338,10 +318,6 @@ class Budget:
 
     limit_mb: int
     margin_mb: int = 48  # the runtime, the response's base64 copy, allocator slack
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> Budget:
-        return cls(int(env.get("MEMORY_LIMIT_MB") or 1769))
 
     def available(self) -> float:
         return (self.limit_mb - self.margin_mb) * MB - resident_bytes() + reusable_bytes()

@@ -7,15 +7,13 @@ EXIF orientation unless auto-orient,0; apply the actions left to right; encode o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from PIL import Image
 
-from . import strips
-from .actions.geometry import round_half_up
+from . import formats, strips
 from .codecs import (
-    ANIMATED,
-    CONTENT_TYPES,
     TRANSPOSING,
     WORKING_MODES,
     Probe,
@@ -32,10 +30,12 @@ from .codecs import (
 )
 from .costs import Budget, Estimate, described_cost, estimate
 from .deadline import NO_DEADLINE, Deadline
+from .errors import OssError
+from .formats import EncoderSettings
+from .geometry import round_half_up
 from .grammar import Call, Chain
 from .limits import Limits
 
-DEFAULT_QUALITY = {"jpg": 85, "webp": 80, "avif": 60, "heic": 60}
 Box = tuple[float, float, float, float]
 Size = tuple[int, int]
 
@@ -47,21 +47,25 @@ class Rendered:
     cost: Estimate | None = None  # what the plan expected it to take
 
 
-def render(
-    data: bytes,
-    chain: Chain,
-    limits: Limits,
-    resources: dict[str, bytes] | None = None,
-    deadline: Deadline = NO_DEADLINE,
-    prefer: tuple[str, ...] = (),
-    budget: Budget | None = None,
-    max_output: int | None = None,
-) -> Rendered:
-    """`resources`: the bytes of the objects `chain.resource_keys()` names (watermark images).
-    `deadline` is checked between actions, between frames and before encoding. `prefer`: output
-    formats the client accepts, best first (auto-format), used when the chain names none.
-    `budget`: the memory the request may use; with the deadline, checked against the plan's cost
-    before anything is decoded. `max_output`: the largest output worth encoding (None: any)."""
+@dataclass(frozen=True)
+class Job:
+    """Everything a render may use besides the source and the chain."""
+
+    limits: Limits = field(default_factory=Limits)
+    encoders: EncoderSettings = field(default_factory=EncoderSettings)
+    fonts: tuple[str, ...] = ()  # where the watermark fonts are
+    resources: Mapping[str, bytes] = field(default_factory=dict)  # the objects the chain names (watermarks)
+    deadline: Deadline = NO_DEADLINE  # checked between actions, between frames and before encoding
+    budget: Budget | None = None  # the memory it may use: with the deadline, checked against the plan's cost
+    prefer: tuple[str, ...] = ()  # formats the client accepts, best first (auto-format), when none is named
+    max_output: int | None = None  # the largest output worth encoding (None: any)
+
+
+DEFAULT_JOB = Job()
+
+
+def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
+    limits, deadline, budget = job.limits, job.deadline, job.budget
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
@@ -73,39 +77,69 @@ def render(
 
     opts = chain.encode_options()
     fmt = output_format(opts.format, source.format)
-    animate = source.frames > 1 and fmt in ANIMATED and chain.animates
+    animate = source.frames > 1 and formats.by_name(fmt).animated and chain.animates
     if animate:
-        chain = chain.never_enlarging()
+        chain = chain.for_animation()
     orient = chain.auto_orient and source.orientation != 1
     sizes = plan(source, chain, orient, limits)
-    if prefer and opts.format is None:
-        fmt = negotiated(prefer, fmt, animate, sizes[-1], limits)
+    if job.prefer and opts.format is None:
+        fmt = negotiated(job.prefer, fmt, animate, sizes[-1], limits)
     limits.check_output(fmt, sizes[-1])
     quality = output_quality(opts, fmt, source.quality)
-    chain = prepared(chain, sizes, resources or {}, limits)
-    cost = estimate(source, chain, sizes, orient, fmt, opts.progressive, animate, max_output)
+    chain = prepared(chain, sizes, MarkKit(job))
+    cost = estimate(source, chain, sizes, orient, fmt, opts.progressive, animate, job.max_output)
     if budget:
         deadline.check()  # out of time already: a 503 to retry, not the request's fault
         budget.check(cost, deadline.remaining())
 
+    mime = formats.by_name(fmt).mime
     if animate:
         animation = decode_frames(source, lambda frame: apply_chain(frame, chain, sizes, deadline))
         deadline.check()
-        body = encode_animation(animation, fmt, quality, source.icc, max_output)
-        return Rendered(body, CONTENT_TYPES[fmt], cost)
+        body = encode_animation(animation, fmt, quality, source.icc, job.max_output, job.encoders)
+        return Rendered(body, mime, cost)
     image, done, where = load(source, chain, orient, sizes[0])
     source.image = None  # the decoded pixels now belong to `image` alone, and go when it moves on
     box, origin = (where, (0, 0)) if done else (None, where or (0, 0))
     image = apply_chain(image, chain, sizes, deadline, done, box, origin)
     deadline.check()
-    body = encode(image, fmt, quality, opts.progressive, source.icc, max_output)
-    return Rendered(body, CONTENT_TYPES[fmt], cost)
+    body = encode(image, fmt, quality, opts.progressive, source.icc, job.max_output, job.encoders)
+    return Rendered(body, mime, cost)
 
 
-def prepared(chain: Chain, sizes: list[tuple[int, int]], resources: dict[str, bytes], limits: Limits) -> Chain:
+class MarkKit:
+    """What the pipeline lends an action that builds on another image (a watermark's mark): the
+    same probe, limits, decoding, orientation and actions as for the source itself."""
+
+    def __init__(self, job: Job):
+        self.job = job
+
+    @property
+    def fonts(self) -> tuple[str, ...]:
+        return self.job.fonts
+
+    def open(self, key: str) -> Image.Image:
+        data = self.job.resources[key]
+        try:
+            mark = probe(data)
+        except OssError:
+            raise OssError("WatermarkError", f"The watermark {key} is not an image.", 400, "0040-00000027") from None
+        if not mark.kind.watermark:
+            allowed = ", ".join(f.name.upper() for f in formats.REGISTRY if f.watermark)
+            raise OssError(
+                "WatermarkError", f"The watermark {key} is {mark.format}; use {allowed}.", 400, "0040-00000027"
+            )
+        self.job.limits.check_source(mark.format, mark.size, 1, len(data))
+        return oriented(decode(mark), mark.orientation).convert("RGBA")
+
+    def apply(self, image: Image.Image, chain: Chain) -> Image.Image:
+        return apply_chain(image, chain, plan_sizes(image.size, chain, self.job.limits), NO_DEADLINE)
+
+
+def prepared(chain: Chain, sizes: list[tuple[int, int]], kit: MarkKit) -> Chain:
     """Work done once per request, not per frame: e.g. a watermark's mark, built at its input size."""
     calls = tuple(
-        Call(call.action, call.action.prepare(call.args, size, resources, limits)) if call.action.prepare else call
+        Call(call.action, call.action.prepare(call.args, size, kit)) if call.action.prepare else call
         for call, size in zip(chain.calls, sizes)
     )
     return Chain(calls)
@@ -219,7 +253,7 @@ def _size_of(box: Box) -> tuple[int, int]:
 def negotiated(prefer: tuple[str, ...], default: str, animated: bool, size: tuple[int, int], limits: Limits) -> str:
     """The first accepted format that can hold this result (AVIF: stills within its pixel limit)."""
     for fmt in prefer:
-        if (fmt == "avif" and animated) or not limits.allows_output(fmt, size):
+        if (animated and not formats.by_name(fmt).animated) or not limits.allows_output(fmt, size):
             continue
         return fmt
     return default
@@ -241,4 +275,4 @@ def output_quality(opts, fmt: str, source_quality: int | None) -> int:
         return min(opts.quality_rel, ceiling)  # for WebP, q behaves like Q
     if source_quality and fmt in ("jpg", "webp"):
         return source_quality
-    return DEFAULT_QUALITY.get(fmt, 85)
+    return formats.by_name(fmt).default_quality or 85

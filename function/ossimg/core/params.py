@@ -21,7 +21,7 @@ _HEX6 = re.compile(r"[0-9A-Fa-f]{6}")
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str = "int"  # "int" | "enum" | "hex" | "b64" (URL-safe base64 of UTF-8 text)
+    kind: str = "int"  # "int" | "enum" | "hex" | "b64" (URL-safe base64 of UTF-8 text) | "embedded" (below)
     lo: int | None = None
     hi: int | None = None
     choices: tuple[str, ...] = ()
@@ -29,6 +29,9 @@ class Param:
     ec: str | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # enum spellings mapped to a canonical value
     required: bool = False
+    # "embedded": base64 of `<key>[?x-oss-process=image/...]`, an image named inside a parameter,
+    # with its own pre-processing limited to `choices`; `percent_on` may carry P_ (percent of the base).
+    percent_on: str = ""
 
 
 def Int(name, lo=None, hi=None, default=None, ec=None, required=False) -> Param:
@@ -45,6 +48,10 @@ def Hex(name, default=None, ec=None) -> Param:
 
 def B64(name, default=None, ec=None) -> Param:
     return Param(name, "b64", default=default, ec=ec)
+
+
+def Embedded(name, actions, percent_on="", ec=None) -> Param:
+    return Param(name, "embedded", choices=tuple(actions), ec=ec, percent_on=percent_on)
 
 
 def b64decode(raw: str) -> str:
@@ -79,7 +86,7 @@ def parse_value(param: Param, raw: str, label: str | None = None):
         if not _HEX6.fullmatch(raw):
             raise invalid_value(label, raw, param.ec)
         return raw.upper()
-    if param.kind == "b64":
+    if param.kind in ("b64", "embedded"):  # the grammar reads an embedded image's own chain
         try:
             return b64decode(raw)
         except ValueError:
@@ -89,4 +96,6 @@ def parse_value(param: Param, raw: str, label: str | None = None):
 
 def format_value(param: Param, value) -> str:
     """The canonical text of a typed value (used for the canonical process string)."""
+    if param.kind == "embedded":
+        return b64encode(value.text)
     return b64encode(value) if param.kind == "b64" else str(value)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from xml.sax.saxutils import escape
 
-from .errors import OssError
+from ..core.errors import OssError
 
 # Lambda's buffered response limit covers the whole JSON document (base64 body + envelope).
 LAMBDA_PAYLOAD_LIMIT = 6_291_556

@@ -7,41 +7,15 @@ the first time a file of its format arrives: a plugin-per-format registry keyed 
 from __future__ import annotations
 
 import functools
-import importlib
 import io
-import os
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageFile
 
-from . import strips, webp
-from .config import from_env
+from . import formats, strips, webp
 from .errors import OssError, OutputTooLarge, damaged, too_large, unsupported_format
 
-# Pillow format name -> OSS format name. MPO is how Pillow names many camera JPEGs.
-OSS_FORMATS = {
-    "JPEG": "jpg",
-    "MPO": "jpg",
-    "PNG": "png",
-    "GIF": "gif",
-    "WEBP": "webp",
-    "BMP": "bmp",
-    "TIFF": "tiff",
-    "HEIF": "heic",
-    "AVIF": "avif",
-}
-CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "bmp": "image/bmp",
-    "tiff": "image/tiff",
-    "heic": "image/heic",
-    "avif": "image/avif",
-}
-ANIMATED = ("gif", "webp")
 # EXIF orientation -> the transpose that shows the image upright.
 ORIENTATIONS = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -53,70 +27,9 @@ ORIENTATIONS = {
     8: Image.Transpose.ROTATE_90,
 }
 WORKING_MODES = ("RGB", "RGBA", "L", "LA")  # what actions see; other decoded modes (P, I;16, RGBX...) are converted
-_AVIF_BRANDS = (b"avif", b"avis")
+DEFAULT_ENCODERS = formats.EncoderSettings()
 TRANSPOSING = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 Box = tuple[float, float, float, float]
-
-
-@dataclass(frozen=True)
-class EncoderSettings:
-    """Per-format encoder effort, chosen with `make bench` (see the README); overridable by environment."""
-
-    webp_method: int = 4  # WEBP_METHOD: 0 fast .. 6 small; 4 is libwebp's balance (2: -45% time, +4% bytes)
-    avif_speed: int = 8  # AVIF_SPEED: 0 small .. 10 fast; 8: 2.7x faster than 6 for +8% bytes
-    avif_threads: int = 0  # AVIF_THREADS: 0 = one per CPU
-    heic_preset: str = "ultrafast"  # HEIC_PRESET: x265 preset; ultrafast is 4x faster than medium for +9% bytes
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> EncoderSettings:
-        return from_env(cls, env)
-
-
-ENCODERS = EncoderSettings.from_env()
-# Pillow's block cache keeps freed image memory for the next request of a warm container.
-if "PILLOW_BLOCKS_MAX" not in os.environ:
-    Image.core.set_blocks_max(8)
-
-
-def _format_of(data: bytes) -> str | None:
-    """The Pillow format a file's first bytes announce, among those OSS accepts."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "JPEG"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "PNG"
-    if data[:4] == b"GIF8":
-        return "GIF"
-    if data[:2] == b"BM":
-        return "BMP"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "TIFF"
-    if data[4:8] == b"ftyp":
-        box = data[8 : max(16, min(int.from_bytes(data[:4], "big"), 64))]
-        brands = {box[i : i + 4] for i in range(0, len(box), 4)}
-        return "AVIF" if brands & set(_AVIF_BRANDS) else "HEIF"
-    return None
-
-
-_PLUGINS = {
-    "JPEG": "PIL.JpegImagePlugin",
-    "PNG": "PIL.PngImagePlugin",
-    "GIF": "PIL.GifImagePlugin",
-    "BMP": "PIL.BmpImagePlugin",
-    "WEBP": "PIL.WebPImagePlugin",
-    "TIFF": "PIL.TiffImagePlugin",
-    "AVIF": "PIL.AvifImagePlugin",
-}
-
-
-def _register(fmt: str) -> None:
-    if fmt == "HEIF":
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    else:
-        importlib.import_module(_PLUGINS[fmt])
 
 
 @dataclass
@@ -125,7 +38,7 @@ class Probe:
     source (its profile, its JPEG quality) is read here, so the image can be let go once decoded."""
 
     image: Image.Image
-    format: str
+    format: str  # OSS's name for it (see formats)
     frames: int
     orientation: int
     icc: bytes | None = None
@@ -135,6 +48,10 @@ class Probe:
     @property
     def size(self) -> tuple[int, int]:
         return self.image.size
+
+    @property
+    def kind(self) -> formats.Format:
+        return formats.by_name(self.format)
 
     @property
     def transposed(self) -> bool:
@@ -156,24 +73,23 @@ class Probe:
 
 
 def probe(data: bytes) -> Probe:
-    fmt = _format_of(data)
-    if fmt is None:
+    kind = formats.sniff(data)
+    if kind is None:
         raise unsupported_format()
-    _register(fmt)
+    kind.load_plugin()
     try:
         try:
-            image = _open(data, fmt)
+            image = _open(data, kind.pillow)
         except Image.DecompressionBombError:
             # Header only, Pillow's net off: our limits refuse it next, with OSS's precise code.
-            image = _open(data, fmt, pillow_guard=False)
-        oss_format = OSS_FORMATS[image.format]
-        frames = getattr(image, "n_frames", 1) if oss_format in ANIMATED else 1
-        orientation = _orientation(image)
+            image = _open(data, kind.pillow, pillow_guard=False)
+        kind = formats.for_pillow(image.format)
+        frames = getattr(image, "n_frames", 1) if kind.animated else 1
+        orientation = 1 if kind.orients_itself else _orientation(image)
     except Exception:  # whatever a malformed header makes a decoder raise, the file is at fault
         raise unsupported_format() from None
-    return Probe(
-        image, oss_format, frames, orientation, image.info.get("icc_profile"), estimate_jpeg_quality(image), data
-    )
+    icc = image.info.get("icc_profile")
+    return Probe(image, kind.name, frames, orientation, icc, estimate_jpeg_quality(image), data)
 
 
 def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> Image.Image:
@@ -190,8 +106,6 @@ def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> Image.Image:
 
 
 def _orientation(image: Image.Image) -> int:
-    if image.format in ("HEIF", "TIFF"):
-        return 1  # their decoders orient the pixels themselves (libheif's irot/imir, Pillow's TIFF)
     try:
         if image.format == "PNG":
             # Only an eXIf chunk before the pixels counts: Pillow's getexif() would decode the
@@ -374,19 +288,13 @@ def _table_sums() -> dict[int, int]:
     return sums
 
 
-# What each output format carries besides pixels, decided here and never left to Pillow's
-# savers, which otherwise copy the source's EXIF (orientation and GPS included), XMP, comments
-# and TIFF tags from `image.info`. Outputs carry no EXIF and no XMP; ICC where the format can.
-_WITH_ICC = ("jpg", "png", "webp", "tiff", "avif", "heic")
-_NO_EXIF_XMP = {"exif": b"", "xmp": b""}
-_METADATA = {fmt: _NO_EXIF_XMP for fmt in ("jpg", "png", "webp", "tiff", "avif")}
-_METADATA["heic"] = {"exif": None, "xmp": None}  # pillow-heif: None writes none (b"" would be an empty box)
-
-
-def metadata(image: Image.Image, fmt: str, icc: bytes | None) -> dict:
-    """The saver options for every kind of metadata `fmt` can hold: the encoder's explicit decision."""
-    options = dict(_METADATA.get(fmt, {}))
-    if fmt in _WITH_ICC:
+# What each output format carries besides pixels is decided here, never left to Pillow's savers,
+# which otherwise copy the source's EXIF (orientation and GPS included), XMP, comments and TIFF
+# tags from `image.info`. Outputs carry no EXIF and no XMP; ICC where the format can.
+def metadata(image: Image.Image, kind: formats.Format, icc: bytes | None) -> dict:
+    """The saver options for every kind of metadata the format can hold: the encoder's explicit decision."""
+    options = dict(kind.no_metadata)
+    if kind.icc:
         options["icc_profile"] = matching_profile(image, icc)
     return options
 
@@ -413,52 +321,27 @@ class CappedOutput(io.BytesIO):
 
 
 def encode(
-    image: Image.Image, fmt: str, quality: int, progressive: bool, icc: bytes | None, max_bytes: int | None = None
+    image: Image.Image,
+    fmt: str,
+    quality: int,
+    progressive: bool,
+    icc: bytes | None,
+    max_bytes: int | None = None,
+    encoders: formats.EncoderSettings = DEFAULT_ENCODERS,
 ) -> bytes:
+    kind = formats.by_name(fmt)
     out = CappedOutput(max_bytes)
-    if fmt in ("jpg", "bmp"):
+    if not kind.alpha:
         image = flatten(image)
     image = bare(image)
-    extra = metadata(image, fmt, icc)
+    kind.load_plugin()
     try:
-        _save(image, out, fmt, quality, progressive, extra)
+        kind.save(image, out, formats.Save(quality, progressive, encoders, metadata(image, kind, icc)))
     except OssError:
         raise
     except (ValueError, OSError) as exc:  # an encoder's own limit (libwebp's partition size, say)
         raise too_large(f"The result cannot be encoded as {fmt} ({exc}); ask for a smaller size.") from None
     return out.getvalue()
-
-
-def _save(image: Image.Image, out, fmt: str, quality: int, progressive: bool, extra: dict) -> None:
-    if fmt == "jpg":
-        image.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive, **extra)
-    elif fmt == "png":
-        image.save(out, "PNG", compress_level=png_level(image.width * image.height), **extra)
-    elif fmt == "webp":
-        image.save(out, "WEBP", quality=quality, method=ENCODERS.webp_method, **extra)
-    elif fmt == "bmp":
-        image.save(out, "BMP")  # flattened above: readers ignore the alpha of Pillow's 32-bit BMPs
-    elif fmt == "gif":
-        image.save(out, "GIF")
-    elif fmt == "tiff":
-        image.save(out, "TIFF", compression="tiff_adobe_deflate", **extra)
-    elif fmt == "avif":
-        threads = ENCODERS.avif_threads or os.cpu_count() or 1
-        image.save(out, "AVIF", quality=quality, speed=ENCODERS.avif_speed, max_threads=threads, **extra)
-    elif fmt == "heic":
-        _register("HEIF")
-        image.save(out, "HEIF", quality=quality, enc_params={"preset": ENCODERS.heic_preset}, **extra)
-    else:
-        raise AssertionError(f"no encoder for {fmt}")
-
-
-# zlib effort by output size: level 6 is 5x slower than level 1 for 10 % fewer bytes, worth it
-# for web-sized images only (a 240 MP PNG at level 6 would take 80 s alone).
-PNG_LEVELS = ((1_000_000, 6), (8_000_000, 3))  # up to these pixels, this level; beyond, level 1
-
-
-def png_level(pixels: int) -> int:
-    return next((level for limit, level in PNG_LEVELS if pixels <= limit), 1)
 
 
 def flatten(image: Image.Image) -> Image.Image:
@@ -503,37 +386,17 @@ def decode_frames(p: Probe, each=None) -> Animation:
 
 
 def encode_animation(
-    animation: Animation, fmt: str, quality: int, icc: bytes | None = None, max_bytes: int | None = None
+    animation: Animation,
+    fmt: str,
+    quality: int,
+    icc: bytes | None = None,
+    max_bytes: int | None = None,
+    encoders: formats.EncoderSettings = DEFAULT_ENCODERS,
 ) -> bytes:
     """Frames are whole pictures, so each replaces the last (disposal 2): the source's look exactly."""
+    kind = formats.by_name(fmt)
     out = CappedOutput(max_bytes)
-    first, rest = bare(animation.frames[0]), animation.frames[1:]
-    if fmt == "gif":
-        loop = {} if animation.loop is None else {"loop": animation.loop}
-        # RGBA frames let Pillow's GIF writer store only what changed between frames (transparent
-        # elsewhere): a third of the bytes of whole opaque frames, and faster than median-cut palettes.
-        first, *rest = (f if f.mode == "RGBA" else f.convert("RGBA") for f in animation.frames)
-        bare(first).save(
-            out, "GIF", save_all=True, append_images=rest, duration=animation.durations, disposal=2, **loop
-        )
-    elif fmt == "webp":
-        loop = 1 if animation.loop is None else animation.loop
-        # libwebp trims transparent borders off delta frames and then drops the file's alpha
-        # flag, so readers see an opaque animation; keyframes only keep the alpha.
-        transparent = any("A" in f.getbands() and f.getchannel("A").getextrema()[0] < 255 for f in animation.frames)
-        keyframes = {"kmax": 1} if transparent else {}
-        first.save(
-            out,
-            "WEBP",
-            save_all=True,
-            append_images=rest,
-            duration=animation.durations,
-            loop=loop,
-            quality=quality,
-            method=ENCODERS.webp_method,
-            **keyframes,
-            **metadata(first, fmt, icc),
-        )
-    else:
-        raise AssertionError(f"{fmt} is not an animated format")
+    frames = [bare(frame) for frame in animation.frames]
+    save = formats.Save(quality, False, encoders, metadata(frames[0], kind, icc))
+    kind.save_animation(frames, animation.durations, animation.loop, out, save)
     return out.getvalue()

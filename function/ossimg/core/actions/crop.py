@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..errors import OssError
+from ..geometry import GRID, grid_origin
 from ..params import Enum, Int
 from .base import Action, Size
-from .geometry import GRID, grid_origin
 
 
 def box(size: Size, a: dict) -> tuple[int, int, int, int]:

@@ -1,16 +1,11 @@
-"""Limits, with OSS's defaults, overridable by environment; all checked before decoding."""
+"""Limits, with OSS's defaults (the configuration may change them); all checked before decoding."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from .config import from_env
+from . import formats
 from .errors import OssError, too_large
-
-# Format-level caps OSS documents for sources (side, EC); other formats use MAX_SOURCE_SIDE.
-SOURCE_SIDE_CAPS = {"tiff": (16384, "0040-00000018"), "avif": (10000, "0040-00000014")}
-SOURCE_SIDE_EC = {"jpg": "0040-00000019", "bmp": "0040-00000017"}
 
 
 @dataclass(frozen=True)
@@ -26,10 +21,6 @@ class Limits:
     max_heic_side: int = 4096  # MAX_HEIC_SIDE
     max_frames: int = 1000  # MAX_FRAMES, frames of an animated GIF or WebP
 
-    @classmethod
-    def from_env(cls, env=os.environ) -> Limits:
-        return from_env(cls, env)
-
     def check_bytes(self, nbytes: int) -> None:
         if nbytes > self.max_source_bytes:
             raise too_large(
@@ -39,8 +30,8 @@ class Limits:
 
     def check_source(self, fmt: str, size: tuple[int, int], frames: int, nbytes: int) -> None:
         self.check_bytes(nbytes)
-        side, ec = SOURCE_SIDE_CAPS.get(fmt, (self.max_source_side, SOURCE_SIDE_EC.get(fmt, "0040-00000009")))
-        side = min(side, self.max_source_side)
+        cap, ec = formats.by_name(fmt).source_side  # a format's own cap (TIFF, AVIF) and OSS's code for it
+        side = min(cap or self.max_source_side, self.max_source_side)
         w, h = size
         if frames > self.max_frames:
             raise too_large(f"The animation has {frames} frames; the limit is {self.max_frames}.")
@@ -77,18 +68,7 @@ class Limits:
         return True
 
     def check_output(self, fmt: str, size: tuple[int, int]) -> None:
-        w, h = size
-        if fmt == "webp" and max(w, h) > self.max_webp_side:
-            raise too_large(
-                f"Maximum width and height allowed is {self.max_webp_side} pixels for converting webp",
-                "0040-00000011",
-            )
-        if fmt == "avif" and w * h > self.max_avif_pixels:
-            raise too_large(
-                f"An AVIF output may have at most {self.max_avif_pixels} pixels; this one would be {w}x{h}.",
-                "0040-00000014",
-            )
-        if fmt == "heic" and max(w, h) > self.max_heic_side:
-            raise too_large(
-                f"A HEIC output may be at most {self.max_heic_side}x{self.max_heic_side}; this one would be {w}x{h}."
-            )
+        limit = formats.by_name(fmt).output_limit
+        refused = limit(size, self) if limit else None
+        if refused:
+            raise refused

@@ -45,6 +45,8 @@ class Action:
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
     describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone
     animates: Callable[[dict], bool] | None = None  # keeps an animation animated (else: first frame)
+    in_animation: Callable[[dict], dict] | None = None  # its arguments when it applies to every frame
+    orients: Callable[[dict], bool] | None = None  # whether EXIF orientation is applied (the last such call says)
     resources: Callable[[dict], list[str]] | None = None  # object keys the action reads (watermark images)
     prepare: Callable[..., dict] | None = None  # (args, input size, resources, limits) -> args, before decoding
     cost: Cost = NO_COST  # what one call allocates and how long it takes (see costs.py)

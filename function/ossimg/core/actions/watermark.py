@@ -1,13 +1,13 @@
 """watermark: text, an image from the same bucket, or both, anchored on the nine-grid or tiled.
 
-The mark is built once per request (prepare), before the base image is decoded, then
-composited onto the image, or onto every frame of an animation (apply).
+The mark is built once per request (prepare), before the base image is decoded, with the
+pipeline's own decoding and actions for an image mark; then composited onto the image, or onto
+every frame of an animation (apply).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +17,10 @@ if TYPE_CHECKING:
     from PIL import ImageFont
 
 from ..costs import Cost
-from ..deadline import NO_DEADLINE
-from ..errors import OssError, invalid_value, missing_argument
-from ..params import B64, Enum, Hex, Int
+from ..errors import invalid_value, missing_argument
+from ..geometry import CELLS, GRID
+from ..params import B64, Embedded, Enum, Hex, Int
 from .base import Action, Size
-from .geometry import CELLS, GRID
 
 MAX_TEXT_CHARS = 64
 # OSS font names -> bundled open fonts. The FangZheng faces are not free, so Droid Sans Fallback
@@ -35,14 +34,7 @@ FONTS = {
     "fangzhengfangsong": "DroidSansFallbackFull.ttf",
     "droidsansfallback": "DroidSansFallbackFull.ttf",
 }
-# The fonts layer in Lambda, else the repository's copy.
-FONT_DIRS = (
-    os.environ.get("FONT_DIR", ""),
-    "/opt/fonts",
-    str(Path(__file__).resolve().parents[3] / "layers/fonts/fonts"),
-)
 PREPROCESSING = ("resize", "crop", "indexcrop", "rounded-corners", "rotate")
-MARK_FORMATS = ("jpg", "png", "bmp", "webp", "tiff")
 
 
 # --- parameters ---------------------------------------------------------------------------
@@ -58,92 +50,35 @@ def check(a: dict) -> None:
             raise invalid_value("text", a["text"], "0040-00000259")
         if a["type"] not in FONTS:
             raise invalid_value("type", a["type"], "0040-00000251")
-    if "image" in a:
-        mark_source(a)  # the embedded pre-processing is validated with the request
-
-
-def mark_source(a: dict) -> tuple[str, list[str]]:
-    """(object key, pre-processing action segments) of the watermark image."""
-    key, _, query = a["image"].partition("?")
-    process = query.removeprefix("x-oss-process=") if query else ""
-    if not key or (query and not query.startswith("x-oss-process=")) or (process and not process.startswith("image/")):
-        raise invalid_value("image", a["image"], "0040-00000265")
-    segments = [seg for seg in process.removeprefix("image/").split("/") if seg]
-    for segment in segments:
-        if segment.split(",")[0] not in PREPROCESSING:
-            raise OssError(
-                "WatermarkError", f"A watermark image allows only {', '.join(PREPROCESSING)}: not {segment}.", 400
-            )
-        _segment_chain(segment)  # raises on a bad parameter
-        _percent(segment)
-    return key, segments
-
-
-def _segment_chain(segment: str):
-    """One pre-processing step; resize may carry P (percent of the base image), handled apart."""
-    from ..grammar import parse
-
-    name, *items = segment.split(",")
-    kept = [item for item in items if not item.startswith("P_")]
-    if name == "resize" and not any(kept):
-        return None
-    return parse("image/" + ",".join([name, *kept]))
-
-
-def _percent(segment: str) -> int | None:
-    name, *items = segment.split(",")
-    values = [item[2:] for item in items if item.startswith("P_")]
-    if name != "resize" or not values:
-        return None
-    if not values[-1].isdigit() or not 1 <= int(values[-1]) <= 100:
-        raise invalid_value("P", values[-1], None)
-    return int(values[-1])
 
 
 def resources(a: dict) -> list[str]:
-    return [mark_source(a)[0]] if "image" in a else []
+    return [a["image"].key] if "image" in a else []
 
 
 # --- building the mark --------------------------------------------------------------------
 
 
-def prepare(a: dict, base: Size, images: dict, limits) -> dict:
+def prepare(a: dict, base: Size, kit) -> dict:
+    """The finished mark, built once per request at the base image's size. `kit` is the pipeline's:
+    `kit.open(key)` decodes a watermark image (checked, oriented, RGBA), `kit.apply(image, chain)`
+    runs a chain on it, `kit.fonts` are the font folders."""
     parts = []
     if "image" in a:
-        parts.append(_image_mark(a, base, images, limits))
+        parts.append(_image_mark(a["image"], base, kit))
     if "text" in a:
-        parts.append(_text_mark(a))
+        parts.append(_text_mark(a, kit.fonts))
     mark = parts[0] if len(parts) == 1 else _side_by_side(parts, a)
     return {**a, "_mark": _faded(mark, a["t"])}
 
 
-def _image_mark(a: dict, base: Size, images: dict, limits) -> Image.Image:
-    from ..codecs import decode, oriented, probe
-
-    key, segments = mark_source(a)
-    data = images[key]
-    try:
-        source = probe(data)
-    except OssError:
-        raise OssError("WatermarkError", f"The watermark {key} is not an image.", 400, "0040-00000027") from None
-    if source.format not in MARK_FORMATS:
-        raise OssError(
-            "WatermarkError",
-            f"The watermark {key} is {source.format}; use JPG, PNG, BMP, WebP or TIFF.",
-            400,
-            "0040-00000027",
-        )
-    limits.check_source(source.format, source.size, 1, len(data))
-    mark = oriented(decode(source), source.orientation).convert("RGBA")
-    for segment in segments:
-        chain = _segment_chain(segment)
-        if chain:
-            from ..pipeline import apply_chain, plan_sizes
-
-            mark = apply_chain(mark, chain, plan_sizes(mark.size, chain, limits), NO_DEADLINE).convert("RGBA")
-        percent = _percent(segment)
-        if percent:
-            mark = _fit(mark, (base[0] * percent / 100, base[1] * percent / 100))
+def _image_mark(image, base: Size, kit) -> Image.Image:
+    mark = kit.open(image.key)
+    for step in image.steps:
+        if step.chain:
+            mark = kit.apply(mark, step.chain).convert("RGBA")
+        if step.percent:
+            mark = _fit(mark, (base[0] * step.percent / 100, base[1] * step.percent / 100))
     return mark
 
 
@@ -154,10 +89,10 @@ def _fit(mark: Image.Image, box: tuple[float, float]) -> Image.Image:
     return mark if size == mark.size else mark.resize(size, Image.Resampling.LANCZOS)
 
 
-def _text_mark(a: dict) -> Image.Image:
+def _text_mark(a: dict, folders: tuple[str, ...]) -> Image.Image:
     from PIL import ImageDraw
 
-    runs = font_runs(a["text"], FONTS[a["type"]], a["size"])
+    runs = font_runs(a["text"], FONTS[a["type"]], a["size"], folders)
     ascent = max(font.getmetrics()[0] for font, _ in runs)
     descent = max(font.getmetrics()[1] for font, _ in runs)
     width = max(1, round(sum(font.getlength(text) for font, text in runs)))
@@ -176,12 +111,14 @@ def _text_mark(a: dict) -> Image.Image:
     return layer
 
 
-def font_runs(text: str, filename: str, size: int) -> list[tuple[ImageFont.FreeTypeFont, str]]:
+def font_runs(
+    text: str, filename: str, size: int, folders: tuple[str, ...]
+) -> list[tuple[ImageFont.FreeTypeFont, str]]:
     """Split `text` into runs, each drawn with the first bundled font that has its glyphs.
 
     Droid Sans Fallback has CJK but no Latin; WenQuanYi has both: mixed text needs both.
     """
-    fonts = [load_font(name, size) for name in dict.fromkeys((filename, *FALLBACK_FONTS))]
+    fonts = [load_font(name, size, folders) for name in dict.fromkeys((filename, *FALLBACK_FONTS))]
     runs: list[tuple[ImageFont.FreeTypeFont, str]] = []
     for char in text:
         font = next((f for f in fonts if has_glyph(f, char)), fonts[0])
@@ -211,14 +148,14 @@ def _drawn(font: ImageFont.FreeTypeFont, char: str) -> bytes:
 
 
 @functools.cache
-def load_font(filename: str, size: int) -> ImageFont.FreeTypeFont:
+def load_font(filename: str, size: int, folders: tuple[str, ...]) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
-    for folder in FONT_DIRS:
+    for folder in folders:
         path = Path(folder) / filename
         if folder and path.is_file():
             return ImageFont.truetype(str(path), size)
-    raise RuntimeError(f"font {filename} not found in {FONT_DIRS}")
+    raise RuntimeError(f"font {filename} not found in {folders}")
 
 
 def _side_by_side(parts: list[Image.Image], a: dict) -> Image.Image:
@@ -298,7 +235,7 @@ ACTION = Action(
         Int("size", 1, 1000, default=40, ec="0040-00000256"),
         Int("shadow", 0, 100, default=0, ec="0040-00000255"),
         Int("rotate", 0, 360, default=0, ec="0040-00000272"),
-        B64("image", ec="0040-00000265"),
+        Embedded("image", PREPROCESSING, percent_on="resize", ec="0040-00000265"),
         Int("order", 0, 1, default=0, ec="0040-00000269"),
         Int("align", 0, 2, default=2, ec="0040-00000271"),
         Int("interval", 0, 1000, default=0, ec="0040-00000270"),

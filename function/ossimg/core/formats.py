@@ -1,0 +1,254 @@
+"""Every image format the service reads or writes, one record each: what it is called, how it is
+recognised and loaded, what it can hold, how it is written, what it costs. Everything else asks
+the record (`by_name`, `for_pillow`, `sniff`); adding a format is one record here and its tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .errors import OssError, too_large
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from .limits import Limits
+
+Size = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """Per-format encoder effort, chosen with `make bench` (see the README)."""
+
+    webp_method: int = 4  # WEBP_METHOD: 0 fast .. 6 small; 4 is libwebp's balance (2: -45% time, +4% bytes)
+    avif_speed: int = 8  # AVIF_SPEED: 0 small .. 10 fast; 8: 2.7x faster than 6 for +8% bytes
+    avif_threads: int = 0  # AVIF_THREADS: 0 = one per CPU
+    heic_preset: str = "ultrafast"  # HEIC_PRESET: x265 preset; ultrafast is 4x faster than medium for +9% bytes
+
+
+@dataclass(frozen=True)
+class Save:
+    """What one encode is asked for, beside the pixels."""
+
+    quality: int
+    progressive: bool
+    encoders: EncoderSettings
+    metadata: dict  # the explicit metadata options (profile, no EXIF, no XMP)
+
+
+@dataclass(frozen=True)
+class FormatCost:
+    """A format's decoder and encoder: bytes a pixel beyond the image itself, and ns a pixel."""
+
+    decode_bytes: float  # the decoder's own buffers, per decoded pixel, on top of the image
+    decode_ns: float
+    encode_bytes: float  # the encoder's buffers per output pixel (the output file is counted apart)
+    encode_ns: float
+    alpha_bytes: float = 0.0  # more per output pixel when the output has alpha (a separate alpha plane)
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # OSS's name, in format,<name>
+    mime: str
+    pillow: str  # Pillow's id, to open and save
+    magic: Callable[[bytes], bool]  # whether a file's first bytes are this format
+    save: Callable[[Image.Image, object, Save], None]
+    cost: FormatCost
+    aliases: tuple[str, ...] = ()  # other names format,<alias> accepts
+    pillow_ids: tuple[str, ...] = ()  # more ids Pillow reports for files of this format
+    plugin: str = ""  # the module that teaches Pillow the format, imported on the first file of it
+    alpha: bool = True  # keeps transparency (else it is flattened on white)
+    animated: bool = False  # can hold an animation
+    icc: bool = True  # can carry an ICC profile
+    no_metadata: dict = field(default_factory=dict)  # saver options that write no EXIF and no XMP
+    default_quality: int | None = None  # without quality,Q_/q_ (and a JPEG/WebP source's own)
+    orients_itself: bool = False  # the decoder applies orientation (EXIF is not applied again)
+    source_side: tuple[int | None, str] = (None, "0040-00000009")  # cap on a source's sides, and its EC
+    output_limit: Callable[[Size, Limits], OssError | None] | None = None
+    save_animation: Callable[..., None] | None = None  # (frames, durations, loop, out, Save), animated formats
+    negotiable: int = 0  # offered by Accept when no format is named (auto-format): 1 first, 2 next; 0 never
+    watermark: bool = True  # may be a watermark image
+
+    def load_plugin(self) -> None:
+        if self.plugin:
+            module = importlib.import_module(self.plugin)
+            if hasattr(module, "register_heif_opener"):
+                module.register_heif_opener()
+
+
+_NO_EXIF_XMP = {"exif": b"", "xmp": b""}
+
+
+def _jpeg(image, out, s: Save) -> None:
+    image.save(out, "JPEG", quality=s.quality, progressive=s.progressive, optimize=s.progressive, **s.metadata)
+
+
+# zlib effort by output size: level 6 is 5x slower than level 1 for 10 % fewer bytes, worth it
+# for web-sized images only (a 240 MP PNG at level 6 would take 80 s alone).
+PNG_LEVELS = ((1_000_000, 6), (8_000_000, 3))  # up to these pixels, this level; beyond, level 1
+
+
+def png_level(pixels: int) -> int:
+    return next((level for limit, level in PNG_LEVELS if pixels <= limit), 1)
+
+
+def _png(image, out, s: Save) -> None:
+    image.save(out, "PNG", compress_level=png_level(image.width * image.height), **s.metadata)
+
+
+def _webp(image, out, s: Save) -> None:
+    image.save(out, "WEBP", quality=s.quality, method=s.encoders.webp_method, **s.metadata)
+
+
+def _bmp(image, out, s: Save) -> None:
+    image.save(out, "BMP")  # flattened first: readers ignore the alpha of Pillow's 32-bit BMPs
+
+
+def _gif(image, out, s: Save) -> None:
+    image.save(out, "GIF")
+
+
+def _tiff(image, out, s: Save) -> None:
+    image.save(out, "TIFF", compression="tiff_adobe_deflate", **s.metadata)
+
+
+def _avif(image, out, s: Save) -> None:
+    threads = s.encoders.avif_threads or os.cpu_count() or 1
+    image.save(out, "AVIF", quality=s.quality, speed=s.encoders.avif_speed, max_threads=threads, **s.metadata)
+
+
+def _heic(image, out, s: Save) -> None:
+    image.save(out, "HEIF", quality=s.quality, enc_params={"preset": s.encoders.heic_preset}, **s.metadata)
+
+
+def _gif_animation(frames: list, durations: list[int], loop: int | None, out, s: Save) -> None:
+    # RGBA frames let Pillow's GIF writer store only what changed between frames (transparent
+    # elsewhere): a third of the bytes of whole opaque frames, and faster than median-cut palettes.
+    first, *rest = (f if f.mode == "RGBA" else f.convert("RGBA") for f in frames)
+    looping = {} if loop is None else {"loop": loop}
+    first.save(out, "GIF", save_all=True, append_images=rest, duration=durations, disposal=2, **looping)
+
+
+def _webp_animation(frames: list, durations: list[int], loop: int | None, out, s: Save) -> None:
+    # libwebp trims transparent borders off delta frames and then drops the file's alpha flag, so
+    # readers see an opaque animation; keyframes only keep the alpha.
+    transparent = any("A" in f.getbands() and f.getchannel("A").getextrema()[0] < 255 for f in frames)
+    keyframes = {"kmax": 1} if transparent else {}
+    frames[0].save(
+        out,
+        "WEBP",
+        save_all=True,
+        append_images=frames[1:],
+        duration=durations,
+        loop=1 if loop is None else loop,
+        quality=s.quality,
+        method=s.encoders.webp_method,
+        **keyframes,
+        **s.metadata,
+    )
+
+
+def _webp_side(size: Size, limits: Limits) -> OssError | None:
+    if max(size) > limits.max_webp_side:
+        return too_large(
+            f"Maximum width and height allowed is {limits.max_webp_side} pixels for converting webp", "0040-00000011"
+        )
+    return None
+
+
+def _avif_pixels(size: Size, limits: Limits) -> OssError | None:
+    w, h = size
+    if w * h > limits.max_avif_pixels:
+        return too_large(
+            f"An AVIF output may have at most {limits.max_avif_pixels} pixels; this one would be {w}x{h}.",
+            "0040-00000014",
+        )
+    return None
+
+
+def _heic_side(size: Size, limits: Limits) -> OssError | None:
+    w, h = size
+    if max(size) > limits.max_heic_side:
+        side = limits.max_heic_side
+        return too_large(f"A HEIC output may be at most {side}x{side}; this one would be {w}x{h}.")
+    return None
+
+
+def _is_isobmff(data: bytes, avif: bool) -> bool:
+    if data[4:8] != b"ftyp":
+        return False
+    box = data[8 : max(16, min(int.from_bytes(data[:4], "big"), 64))]
+    brands = {box[i : i + 4] for i in range(0, len(box), 4)}
+    return bool(brands & {b"avif", b"avis"}) == avif
+
+
+REGISTRY: tuple[Format, ...] = (
+    Format(
+        "jpg", "image/jpeg", "JPEG", lambda d: d[:3] == b"\xff\xd8\xff", _jpeg, FormatCost(0.1, 4, 0.3, 4),
+        aliases=("jpeg",), pillow_ids=("MPO",), plugin="PIL.JpegImagePlugin", alpha=False,
+        no_metadata=_NO_EXIF_XMP, default_quality=85, source_side=(None, "0040-00000019"),
+    ),
+    Format(
+        "png", "image/png", "PNG", lambda d: d[:8] == b"\x89PNG\r\n\x1a\n", _png, FormatCost(0.1, 30, 0.2, 420),
+        plugin="PIL.PngImagePlugin", no_metadata=_NO_EXIF_XMP,
+    ),
+    Format(
+        "webp", "image/webp", "WEBP", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP", _webp,
+        FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0),  # with alpha: a lossless plane beside the lossy one
+        plugin="PIL.WebPImagePlugin", animated=True, no_metadata=_NO_EXIF_XMP, default_quality=80,
+        output_limit=_webp_side, negotiable=2, save_animation=_webp_animation,
+    ),
+    Format(
+        "bmp", "image/bmp", "BMP", lambda d: d[:2] == b"BM", _bmp,
+        FormatCost(2.0, 2, 0.1, 4),  # RLE: Pillow's decoder holds two more copies of the indices
+        plugin="PIL.BmpImagePlugin", alpha=False, icc=False, source_side=(None, "0040-00000017"),
+    ),
+    Format(
+        "gif", "image/gif", "GIF", lambda d: d[:4] == b"GIF8", _gif, FormatCost(0.5, 8, 10.0, 150),
+        plugin="PIL.GifImagePlugin", animated=True, icc=False, watermark=False, save_animation=_gif_animation,
+    ),
+    Format(
+        "tiff", "image/tiff", "TIFF", lambda d: d[:4] in (b"II*\x00", b"MM\x00*"), _tiff, FormatCost(0.2, 15, 0.5, 80),
+        plugin="PIL.TiffImagePlugin", no_metadata=_NO_EXIF_XMP, orients_itself=True,
+        source_side=(16384, "0040-00000018"),
+    ),
+    Format(
+        "avif", "image/avif", "AVIF", lambda d: _is_isobmff(d, avif=True), _avif, FormatCost(2.0, 10, 22.0, 110),
+        plugin="PIL.AvifImagePlugin", no_metadata=_NO_EXIF_XMP, default_quality=60,
+        source_side=(10000, "0040-00000014"), output_limit=_avif_pixels, negotiable=1, watermark=False,
+    ),
+    Format(
+        "heic", "image/heic", "HEIF", lambda d: _is_isobmff(d, avif=False), _heic,
+        FormatCost(4.0, 35, 24.0, 120, alpha_bytes=18.0),
+        plugin="pillow_heif", default_quality=60, orients_itself=True, output_limit=_heic_side, watermark=False,
+        no_metadata={"exif": None, "xmp": None},  # pillow-heif: None writes none (b"" is an empty box)
+    ),
+)  # fmt: skip
+
+_BY_NAME = {name: f for f in REGISTRY for name in (f.name, *f.aliases)}
+_BY_PILLOW = {pid: f for f in REGISTRY for pid in (f.pillow, *f.pillow_ids)}
+NAMES = tuple(f.name for f in REGISTRY)
+
+
+def by_name(name: str) -> Format:
+    return _BY_NAME[name]
+
+
+def for_pillow(pillow_id: str) -> Format:
+    return _BY_PILLOW[pillow_id]
+
+
+def sniff(data: bytes) -> Format | None:
+    """The format a file's first bytes announce, among those the service reads."""
+    return next((f for f in REGISTRY if f.magic(data)), None)
+
+
+def negotiable() -> tuple[Format, ...]:
+    """The formats auto-format may answer with, best first (AVIF is smaller than WebP)."""
+    return tuple(sorted((f for f in REGISTRY if f.negotiable), key=lambda f: f.negotiable))

@@ -1,0 +1,1 @@
+"""Where objects live: S3 (the only AWS code) and memory."""
