@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from devtools import samples
 from devtools.events import FakeContext, rest_event
@@ -113,6 +113,64 @@ def run(data: bytes, process: str, limits=None, resources=None, encoders=None):
     """(decoded output image, Rendered) for an image-producing process string."""
     rendered = render(data, process, limits, resources, encoders)
     return open_image(rendered.body), rendered
+
+
+DEMO = sample("example.jpg")  # OSS's demo image, 400x267
+
+
+def edges(image: Image.Image) -> float:
+    """High-frequency energy: the mean of an edge filter over the grey image."""
+    return ImageStat.Stat(image.convert("L").filter(ImageFilter.FIND_EDGES)).mean[0]
+
+
+def mean(image: Image.Image) -> float:
+    return ImageStat.Stat(image.convert("L")).mean[0]
+
+
+def spread(image: Image.Image) -> float:
+    return ImageStat.Stat(image.convert("L")).stddev[0]
+
+
+def png(process: str) -> Image.Image:
+    """OSS's demo image through `process`, as PNG, decoded."""
+    return run(DEMO, f"image/{process}/format,png")[0]
+
+
+W, H = 240, 180
+
+
+def coordinates() -> Image.Image:
+    """Pixel (x, y) is (x, y, 77): where a pixel came from can be read off its colour."""
+    image = Image.new("RGB", (W, H))
+    image.putdata([(x, y, 77) for y in range(H) for x in range(W)])
+    return image
+
+
+COORDS = encoded(coordinates())
+
+
+def origin_of(image: Image.Image) -> tuple[int, int]:
+    r, g, _ = image.convert("RGB").getpixel((0, 0))
+    return r, g
+
+
+def demo_rgb() -> Image.Image:
+    return Image.open(io.BytesIO(sample("example.jpg"))).convert("RGB")
+
+
+def mean_difference(a: Image.Image, b: Image.Image) -> float:
+    """Mean absolute difference per channel (0-255)."""
+    return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
+
+
+def close_to(a: Image.Image, b: Image.Image, tolerance: float = 1.0) -> bool:
+    return a.size == b.size and mean_difference(a, b) < tolerance
+
+
+def file_bytes(image: Image.Image) -> bytes:
+    """The encoded file an opened image was read from."""
+    image.fp.seek(0)
+    return image.fp.read()
 
 
 # Property-based tests: a small, derandomised budget in `make test` and CI; `make fuzz` runs more.

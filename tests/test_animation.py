@@ -69,7 +69,7 @@ def test_each_output_frame_is_the_source_frame_resized():
         assert diff(frame, original.resize(frame.size, Image.Resampling.LANCZOS)) < 6
 
 
-def test_gif_to_webp_stays_animated():  # F8
+def test_gif_to_webp_stays_animated():
     image, rendered = run(GIF, "image/resize,w_200/format,webp")
     frames = frames_of(image)
     assert rendered.content_type == "image/webp" and image.size == (200, 120)

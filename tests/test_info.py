@@ -13,7 +13,7 @@ def info(data: bytes) -> dict:
     return json.loads(rendered.body)
 
 
-def test_example_jpg_matches_the_documented_output():  # I1 (+ FrameCount, as the current service adds)
+def test_example_jpg_matches_the_documented_output():  # (+ FrameCount, as the current service adds)
     assert info(sample("example.jpg")) == {
         "FileSize": {"value": "21839"},
         "Format": {"value": "jpg"},
@@ -23,7 +23,7 @@ def test_example_jpg_matches_the_documented_output():  # I1 (+ FrameCount, as th
     }
 
 
-def test_f_jpg_exif_matches_the_documented_output():  # I2, "0deg " with its trailing space
+def test_f_jpg_exif_matches_the_documented_output():  # "0deg " with its trailing space
     assert info(sample("f.jpg")) == {
         "Compression": {"value": "6"},
         "DateTime": {"value": "2015:02:11 15:38:27"},

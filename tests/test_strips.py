@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
-from conftest import sample
+from conftest import run, sample
 from ossimg.core import strips
 from ossimg.core.codecs import normalise_mode
 
@@ -62,3 +62,10 @@ def test_conversions_and_maps_are_exact():
     rgb = picture("RGB")
     table = [255 - v for v in range(256)] * 3
     assert strips.mapped_in_place(rgb.copy(), lambda piece: piece.point(table)).tobytes() == rgb.point(table).tobytes()
+
+
+def test_effects_leave_alpha_alone(objects):
+    data = objects["transparent.png"][0]
+    for process in ("bright,50", "contrast,50", "blur,r_1,s_1", "sharpen,100"):
+        image, _ = run(data, f"image/{process}")
+        assert image.mode == "RGBA" and image.getpixel((0, 0))[3] == 0, process

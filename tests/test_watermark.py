@@ -130,14 +130,14 @@ def test_missing_glyphs_fall_back_to_a_font_that_has_them():
     assert ImageChops.difference(latin, zenhei).getbbox() is None  # drawn by WenQuanYi, not as boxes
 
 
-def test_documented_text_example():  # E2, W1
+def test_documented_text_example():
     image, rendered = run(sample("example.jpg"), "image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ")
     assert image.size == (400, 267) and rendered.content_type == "image/jpeg"
     box = changed_box(image.convert("RGB"), sample("example.jpg"), threshold=60)
     assert 385 <= box[2] <= 392 and 250 <= box[3] <= 259 and box[0] > 100  # bottom right, 10 px margins
 
 
-def test_documented_full_text_example():  # W2
+def test_documented_full_text_example():
     image, _ = run(
         sample("example.jpg"),
         "image/resize,w_300,h_300/watermark,type_d3F5LXplbmhlaQ,size_30,text_SGVsbG8gV29ybGQ,color_FFFFFF,shadow_50,t_100,g_se,x_10,y_10",
@@ -161,7 +161,7 @@ def test_colour_size_shadow_and_rotation():
 # image and mixed marks -------------------------------------------------------------------------
 
 
-def test_image_mark_pre_processing_and_percent_of_the_base():  # W4
+def test_image_mark_pre_processing_and_percent_of_the_base():
     process = b64encode("mark.png?x-oss-process=image/resize,P_10")
     box = changed_box(marked(f"watermark,image_{process},g_nw,x_0,y_0"))
     assert box == (0, 0, 30, 18)  # 50x30 fitted into 10 % of 300x200 = 30x20
@@ -176,7 +176,7 @@ def red_box(image: Image.Image):
     return ImageChops.subtract(r, g).point(lambda v: 255 if v > 200 else 0).getbbox()
 
 
-def test_mixed_mark_order_align_and_interval():  # W5
+def test_mixed_mark_order_align_and_interval():
     base = f"watermark,image_{MARK},text_{text('Hi')},g_nw,x_0,y_0,size_60"
     whole = changed_box(marked(base))
     height = red_box(marked(base + ",align_2"))[3]  # the row is as tall as the text line
@@ -238,7 +238,7 @@ def test_watermarked_animation_keeps_its_frames():
         (f"watermark,image_{b64encode('m.png?x-oss-process=image/resize,P_200')}", "InvalidArgument", None),
     ],
 )
-def test_documented_errors(process, code, ec):  # W6 and the EC catalogue
+def test_documented_errors(process, code, ec):  # and the EC catalogue
     with pytest.raises(OssError) as caught:
         parse("image/" + process)
     assert (caught.value.code, caught.value.ec, caught.value.status) == (code, ec, 400)
@@ -253,7 +253,7 @@ def test_text_of_64_characters_is_accepted_padded_or_not():
 # through the handler: the watermark object comes from the bucket -------------------------------
 
 
-def test_documented_image_examples_through_the_handler(get):  # W3, W4, W5 with OSS's encodings
+def test_documented_image_examples_through_the_handler(get):  # with OSS's encodings
     for query in (
         "watermark,image_cGFuZGEucG5n",
         "resize,w_300/watermark,image_cGFuZGEucG5nP3gtb3NzLXByb2Nlc3M9aW1hZ2UvcmVzaXplLFBfMzA,t_90,g_se,x_10,y_10",

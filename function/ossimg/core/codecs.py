@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile
 
-from . import formats, strips, webp
+from . import formats, strips
 from .errors import OssError, OutputTooLarge, damaged, too_large, unsupported_format
 
 # EXIF orientation -> the transpose that shows the image upright.
@@ -63,13 +63,9 @@ class Probe:
 
     @property
     def sequential(self) -> bool:
-        """A baseline JPEG or a non-interlaced PNG: rows decode top to bottom, so a decode can stop early."""
-        image = self.image
-        if len(image.tile) != 1:
-            return False
-        if image.format == "JPEG":
-            return not image.info.get("progressive")
-        return image.format == "PNG" and not image.info.get("interlace")
+        """Rows decode top to bottom (a baseline JPEG, a non-interlaced PNG), so a decode can stop early."""
+        top_down = self.kind.top_down
+        return bool(top_down and top_down(self.image))
 
 
 def probe(data: bytes) -> Probe:
@@ -85,7 +81,7 @@ def probe(data: bytes) -> Probe:
             image = _open(data, kind.pillow, pillow_guard=False)
         kind = formats.for_pillow(image.format)
         frames = getattr(image, "n_frames", 1) if kind.animated else 1
-        orientation = 1 if kind.orients_itself else _orientation(image)
+        orientation = 1 if kind.orients_itself else _orientation(image, kind)
     except Exception:  # whatever a malformed header makes a decoder raise, the file is at fault
         raise unsupported_format() from None
     icc = image.info.get("icc_profile")
@@ -105,15 +101,15 @@ def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> Image.Image:
         Image.MAX_IMAGE_PIXELS = guard
 
 
-def _orientation(image: Image.Image) -> int:
+def _orientation(image: Image.Image, kind: formats.Format) -> int:
     try:
-        if image.format == "PNG":
-            # Only an eXIf chunk before the pixels counts: Pillow's getexif() would decode the
-            # whole image to look for one after them.
+        if kind.exif_in_header:
+            exif = image.getexif()  # JPEG, WebP: read with the header
+        else:
+            # Only an EXIF block before the pixels counts: Pillow's getexif() would decode the
+            # whole image (a PNG) to look for one after them.
             exif = Image.Exif()
             exif.load(image.info.get("exif") or b"")
-        else:
-            exif = image.getexif()  # JPEG, WebP: read with the header
         value = exif.get(0x0112, 1)
     except Exception:  # unreadable EXIF: treat as upright
         return 1
@@ -128,11 +124,11 @@ def decode(
     `at_least`: JPEG DCT scaling down to no less than this size. `rows`: decode a baseline JPEG
     only down to this row (a crop needs nothing below its box).
     """
-    if _by_libwebp(p):
-        image = _libwebp(p, None, None).image
+    if _by_region_decoder(p):
+        image = _region(p, None, None).image
         return normalised(image) if normalise else image
     image = p.image
-    if at_least and image.format in ("JPEG", "MPO"):
+    if at_least and p.kind.scales_on_load:
         full_width = image.width
         image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", at_least)
         if rows:
@@ -159,8 +155,8 @@ def decode_region(
     target (so LANCZOS always finishes the shrink). Top-down formats stop at the box's bottom row.
     """
     width, height = p.size
-    if _by_libwebp(p):
-        decoded = _libwebp(p, box, target)
+    if _by_region_decoder(p):
+        decoded = _region(p, box, target)
         return decoded.image, decoded.box
     at_least = None
     if target:
@@ -171,13 +167,14 @@ def decode_region(
     return image, tuple(v / scale for v in box) if box else None
 
 
-def _by_libwebp(p: Probe) -> bool:
-    return p.format == "webp" and p.frames == 1 and webp.available()
+def _by_region_decoder(p: Probe) -> bool:
+    decoder = p.kind.region_decoder
+    return decoder is not None and p.frames == 1 and decoder.available()
 
 
-def _libwebp(p: Probe, box, target) -> webp.Decoded:
+def _region(p: Probe, box, target):
     try:
-        return webp.decode(p.data, box, target)
+        return p.kind.region_decoder.decode(p.data, box, target)
     except ValueError:
         raise damaged() from None
 

@@ -14,10 +14,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import formats, strips, webp
+from . import formats, strips
 from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
 from .errors import OssError, too_large
-from .formats import png_level
 
 MB = 1 << 20
 Size = tuple[int, int]
@@ -51,12 +50,7 @@ class Cost:
 NO_COST = Cost()
 
 
-PROGRESSIVE_JPEG_BYTES = 3.5  # libjpeg keeps every coefficient to optimise and order the scans
-WEBP_PLUGIN_BYTES = 12.0  # Pillow's WebP plugin (animations): canvas, previous canvas, a bytes copy
-WEBP_LOSSLESS_BYTES = 4.0  # libwebp holds a lossless image whole, whatever region is asked for
-ANIMATION_DECODE_BYTES = 16.0  # a GIF frame: Pillow's canvas, the previous one, the disposal area, our copy
-GIF_ANIMATION_BYTES = 7.0  # the GIF writer: every frame's palette image, its difference from the last
-WEBP_ANIMATION_BYTES = 24.0  # libwebp's animation encoder: two canvases and the candidate encodings of a frame
+WHOLE_DECODE_BYTES = 4.0  # a region decoder that holds the whole image (lossless WebP), a pixel
 STRIP = 16 * MB
 NORMALISE_NS = 3.0
 REDUCE_NS, LANCZOS_NS = 1.2, 16.0
@@ -161,7 +155,7 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
         cut = not (cut_only and _decoded_as_region(source, region))
     else:
         decoded = pixels(source.size)
-        decode = decoded * (raw + codec.decode_bytes) + (held_by_libwebp(source) if source.format == "webp" else 0)
+        decode = decoded * (raw + codec.decode_bytes) + held_aside(source)
         cost.step("decode", decode, decoded * raw, decoded * codec.decode_ns)
         if orientation != 1:
             cost.step("orient", 2 * decoded * raw, decoded * raw, decoded * 2)
@@ -176,17 +170,14 @@ def _animation(cost: Estimate, source: Probe, calls, sizes, fmt: str, max_output
     """Frames are decoded and processed one at a time, and only the results are kept; the GIF
     writer then holds a palette copy of every frame, libwebp's animation encoder one frame's worth."""
     frame, out, frames = pixels(source.size), pixels(sizes[-1]), source.frames
-    decoder = WEBP_PLUGIN_BYTES if source.format == "webp" else ANIMATION_DECODE_BYTES
+    decoder = formats.by_name(source.format).cost.animation_decode_bytes
     each = Estimate()
     _actions(each, calls, sizes, 0, frame * 4, Working(4, alpha))
     results = 4 * out * frames
     ns = frames * (each.ns + frame * formats.by_name(source.format).cost.decode_ns)
     cost.step("decode and apply, frame by frame", frame * decoder + each.peak + results, results, ns)
     codec = formats.by_name(fmt).cost
-    if fmt == "gif":
-        scratch = GIF_ANIMATION_BYTES * out * frames
-    else:
-        scratch = (WEBP_ANIMATION_BYTES + (codec.alpha_bytes if alpha else 0)) * out
+    scratch = codec.animation_bytes * out * frames + (codec.frame_bytes + (codec.alpha_bytes if alpha else 0)) * out
     written = min(max_output or float("inf"), 3 * out * frames)
     cost.step(f"encode {fmt}", results + scratch + 2 * written, 0, out * frames * codec.encode_ns)
     return cost
@@ -233,21 +224,19 @@ def _actions(cost: Estimate, calls, sizes, start: int, live: float, state: Worki
         live = out
 
 
-PNG_NS = {6: 420, 3: 130, 1: 85}  # zlib by level, per output pixel (a photo; flat images are faster)
-
-
 def _encode_ns(fmt: str, px: int) -> float:
-    return px * (PNG_NS[png_level(px)] if fmt == "png" else formats.by_name(fmt).cost.encode_ns)
+    cost = formats.by_name(fmt).cost
+    return px * (cost.level_ns(px) if cost.level_ns else cost.encode_ns)
 
 
 def _encoded(cost: Estimate, size: Size, fmt: str, progressive: bool, max_output: int | None, state: Working,
              frames: int = 1) -> None:  # fmt: skip
     codec = formats.by_name(fmt).cost
     px = pixels(size) * frames
-    scratch = px * (codec.encode_bytes + (PROGRESSIVE_JPEG_BYTES if fmt == "jpg" and progressive else 0))
+    scratch = px * (codec.encode_bytes + (codec.progressive_bytes if progressive else 0))
     if state.alpha:
         scratch += px * codec.alpha_bytes
-    if fmt in ("jpg", "bmp") and state.alpha:
+    if not formats.by_name(fmt).alpha and state.alpha:
         scratch += 4 * px  # transparency flattened onto white, into a new image
     written = min(max_output or float("inf"), 3 * px)
     cost.step(f"encode {fmt}", cost.live + scratch + 2 * written, 0, _encode_ns(fmt, pixels(size)) * frames)
@@ -259,13 +248,13 @@ def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -
     top-down decode stops at."""
     width, height = source.size
     bw, bh = _size_of(box) if box else (width, height)
-    if source.format == "webp" and source.frames == 1 and webp.available():
+    if _region_decoded(source):
         fx = max(1, int(bw / target[0] / strips.REDUCING_GAP)) if target else 1
         fy = max(1, int(bh / target[1] / strips.REDUCING_GAP)) if target else 1
         inner = (math.ceil(bw / fx), math.ceil(bh / fy))
-        return pixels(inner), inner, held_by_libwebp(source)
+        return pixels(inner), inner, held_aside(source)
     rows = box[3] if box and source.sequential else height
-    if target and source.format == "jpg":
+    if target and source.kind.scales_on_load:
         at_least = (-(-(target[0] + 1) * width // bw), -(-(target[1] + 1) * height // bh))
         ratio = min(width // max(1, at_least[0]), height // max(1, at_least[1]))
         scale = next((s for s in (8, 4, 2) if ratio >= s), 1)
@@ -281,17 +270,24 @@ def _decode_ns(source: Probe, decoded: int, held: float) -> float:
 def _decoded_as_region(source: Probe, region: Box) -> bool:
     """Whether decoding `region` (libwebp's crop, or a top-down decode stopping at its bottom row)
     leaves exactly the region, so it needs no copy of its own."""
-    if source.format == "webp" and source.frames == 1 and webp.available():
-        return region[0] % 2 == 0 and region[1] % 2 == 0
+    if _region_decoded(source):
+        return region[0] % 2 == 0 and region[1] % 2 == 0  # libwebp snaps a crop's origin to even pixels
     return source.sequential and tuple(region[:3]) == (0, 0, source.size[0])
 
 
-def held_by_libwebp(source: Probe) -> float:
-    """A lossless WebP is decoded whole inside libwebp, whatever part of it is asked for."""
-    if source.frames > 1 or not webp.available():
-        return WEBP_PLUGIN_BYTES * pixels(source.size)
-    found = webp.features(source.data)
-    return WEBP_LOSSLESS_BYTES * pixels(source.size) if found and found.lossless else 0
+def _region_decoded(source: Probe) -> bool:
+    decoder = source.kind.region_decoder
+    return decoder is not None and source.frames == 1 and decoder.available()
+
+
+def held_aside(source: Probe) -> float:
+    """What a decoder keeps beside the image: a region decoder may hold the whole image (lossless
+    WebP); Pillow's own WebP plugin (animations) holds canvases and copies."""
+    if _region_decoded(source):
+        return WHOLE_DECODE_BYTES * pixels(source.size) if source.kind.region_decoder.holds_whole(source.data) else 0
+    if source.kind.region_decoder is not None:  # decoded by Pillow's plugin instead
+        return source.kind.cost.animation_decode_bytes * pixels(source.size)
+    return 0
 
 
 def has_alpha(image) -> bool:

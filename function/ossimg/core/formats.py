@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from . import webp
 from .errors import OssError, too_large
 
 if TYPE_CHECKING:
@@ -50,6 +51,11 @@ class FormatCost:
     encode_bytes: float  # the encoder's buffers per output pixel (the output file is counted apart)
     encode_ns: float
     alpha_bytes: float = 0.0  # more per output pixel when the output has alpha (a separate alpha plane)
+    progressive_bytes: float = 0.0  # more per output pixel for a progressive (optimised) encode
+    animation_bytes: float = 0.0  # the animation writer's buffers: per output pixel of every frame (GIF)
+    frame_bytes: float = 0.0  # ... or per output pixel of one frame (libwebp's animation encoder)
+    animation_decode_bytes: float = 16.0  # decoding a frame: the canvas, the previous one, our copy
+    level_ns: Callable[[int], float] | None = None  # encode ns a pixel by output pixels (zlib's level)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,16 @@ class Format:
     save_animation: Callable[..., None] | None = None  # (frames, durations, loop, out, Save), animated formats
     negotiable: int = 0  # offered by Accept when no format is named (auto-format): 1 first, 2 next; 0 never
     watermark: bool = True  # may be a watermark image
+    scales_on_load: bool = False  # the decoder can shrink while decoding (JPEG's DCT scaling: Pillow's draft)
+    top_down: Callable[[Image.Image], bool] | None = None  # whether this file's rows decode top to bottom
+    # A decoder of just a region, rescaled, for still images: a module with available(),
+    # decode(data, box, target) and holds_whole(data) (see webp).
+    region_decoder: object = None
+    exif_in_header: bool = True  # EXIF is read with the header (PNG: only an eXIf chunk before the pixels)
+    info_exif: bool = True  # image/info lists its EXIF (OSS does not read PNG's)
+    only_from_itself: bool = False  # format,<it> on another format's source keeps the source's format
+    relative_quality: bool = False  # quality,q_ multiplies the source's quality (else it acts as Q)
+    keeps_source_quality: bool = False  # without quality, the source's own (estimated) quality is kept
 
     def load_plugin(self) -> None:
         if self.plugin:
@@ -96,6 +112,18 @@ PNG_LEVELS = ((1_000_000, 6), (8_000_000, 3))  # up to these pixels, this level;
 
 def png_level(pixels: int) -> int:
     return next((level for limit, level in PNG_LEVELS if pixels <= limit), 1)
+
+
+def _png_ns(pixels: int) -> float:
+    return {6: 420, 3: 130, 1: 85}[png_level(pixels)]  # a photo; flat images are faster
+
+
+def _jpeg_top_down(image) -> bool:
+    return len(image.tile) == 1 and not image.info.get("progressive")
+
+
+def _png_top_down(image) -> bool:
+    return len(image.tile) == 1 and not image.info.get("interlace")
 
 
 def _png(image, out, s: Save) -> None:
@@ -190,19 +218,26 @@ def _is_isobmff(data: bytes, avif: bool) -> bool:
 
 REGISTRY: tuple[Format, ...] = (
     Format(
-        "jpg", "image/jpeg", "JPEG", lambda d: d[:3] == b"\xff\xd8\xff", _jpeg, FormatCost(0.1, 4, 0.3, 4),
+        "jpg", "image/jpeg", "JPEG", lambda d: d[:3] == b"\xff\xd8\xff", _jpeg,
+        FormatCost(0.1, 4, 0.3, 4, progressive_bytes=3.5),  # libjpeg keeps every coefficient to order the scans
         aliases=("jpeg",), pillow_ids=("MPO",), plugin="PIL.JpegImagePlugin", alpha=False,
         no_metadata=_NO_EXIF_XMP, default_quality=85, source_side=(None, "0040-00000019"),
+        scales_on_load=True, top_down=_jpeg_top_down, relative_quality=True, keeps_source_quality=True,
     ),
     Format(
-        "png", "image/png", "PNG", lambda d: d[:8] == b"\x89PNG\r\n\x1a\n", _png, FormatCost(0.1, 30, 0.2, 420),
-        plugin="PIL.PngImagePlugin", no_metadata=_NO_EXIF_XMP,
+        "png", "image/png", "PNG", lambda d: d[:8] == b"\x89PNG\r\n\x1a\n", _png,
+        FormatCost(0.1, 30, 0.2, 420, level_ns=_png_ns),
+        plugin="PIL.PngImagePlugin", no_metadata=_NO_EXIF_XMP, top_down=_png_top_down, exif_in_header=False,
+        info_exif=False,
     ),
     Format(
         "webp", "image/webp", "WEBP", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP", _webp,
-        FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0),  # with alpha: a lossless plane beside the lossy one
+        # With alpha: a lossless plane beside the lossy one. Pillow's plugin (animations) holds the
+        # canvas, the previous one and a bytes copy of each frame.
+        FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0, frame_bytes=24.0, animation_decode_bytes=12.0),
         plugin="PIL.WebPImagePlugin", animated=True, no_metadata=_NO_EXIF_XMP, default_quality=80,
-        output_limit=_webp_side, negotiable=2, save_animation=_webp_animation,
+        output_limit=_webp_side, negotiable=2, save_animation=_webp_animation, region_decoder=webp,
+        keeps_source_quality=True,
     ),
     Format(
         "bmp", "image/bmp", "BMP", lambda d: d[:2] == b"BM", _bmp,
@@ -210,8 +245,10 @@ REGISTRY: tuple[Format, ...] = (
         plugin="PIL.BmpImagePlugin", alpha=False, icc=False, source_side=(None, "0040-00000017"),
     ),
     Format(
-        "gif", "image/gif", "GIF", lambda d: d[:4] == b"GIF8", _gif, FormatCost(0.5, 8, 10.0, 150),
+        "gif", "image/gif", "GIF", lambda d: d[:4] == b"GIF8", _gif,
+        FormatCost(0.5, 8, 10.0, 150, animation_bytes=7.0),  # the writer keeps every frame's palette image
         plugin="PIL.GifImagePlugin", animated=True, icc=False, watermark=False, save_animation=_gif_animation,
+        only_from_itself=True,
     ),
     Format(
         "tiff", "image/tiff", "TIFF", lambda d: d[:4] in (b"II*\x00", b"MM\x00*"), _tiff, FormatCost(0.2, 15, 0.5, 80),

@@ -260,7 +260,7 @@ def negotiated(prefer: tuple[str, ...], default: str, animated: bool, size: tupl
 
 
 def output_format(requested: str | None, source_format: str) -> str:
-    if requested is None or (requested == "gif" and source_format != "gif"):
+    if requested is None or (formats.by_name(requested).only_from_itself and source_format != requested):
         return source_format  # OSS: format,gif keeps a non-GIF source's format
     return requested
 
@@ -270,9 +270,9 @@ def output_quality(opts, fmt: str, source_quality: int | None) -> int:
     if opts.quality_abs:
         return min(opts.quality_abs, ceiling)
     if opts.quality_rel:
-        if fmt == "jpg":
+        if formats.by_name(fmt).relative_quality:
             return max(1, round_half_up(ceiling * opts.quality_rel, 100))
         return min(opts.quality_rel, ceiling)  # for WebP, q behaves like Q
-    if source_quality and fmt in ("jpg", "webp"):
+    if source_quality and formats.by_name(fmt).keeps_source_quality:
         return source_quality
     return formats.by_name(fmt).default_quality or 85

@@ -175,6 +175,13 @@ def histogram(image: Image.Image, mode: str) -> list[int]:
     return counts
 
 
+def point_colours(image: Image.Image, table: list[int]) -> Image.Image:
+    """The colour channels mapped through `table` (256 levels), in place; alpha is left alone."""
+    bands = image.getbands()
+    full = table * len(bands) if "A" not in bands else table * (len(bands) - 1) + list(range(256))
+    return mapped_in_place(image, lambda piece: piece.point(full))
+
+
 def mapped_in_place(image: Image.Image, operation: Callable[[Image.Image], Image.Image]) -> Image.Image:
     """A per-pixel `operation` (point tables, colour maps) written back into `image` strip by strip."""
     step = strip_rows(image.width)

@@ -144,6 +144,12 @@ def features(data: bytes) -> Features | None:
     return Features(found.width, found.height, bool(found.has_alpha), bool(found.has_animation), found.format == 2)
 
 
+def holds_whole(data: bytes) -> bool:
+    """A lossless WebP is decoded whole inside libwebp, whatever part of it is asked for."""
+    found = features(data)
+    return bool(found and found.lossless)
+
+
 @dataclass(frozen=True)
 class Decoded:
     image: Image.Image

@@ -18,14 +18,7 @@ def shift_table(value: int) -> list[int]:
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
     if a["bright"] == 0:
         return img
-    return point_colour(img, shift_table(a["bright"]))
-
-
-def point_colour(img: Image.Image, table: list[int]) -> Image.Image:
-    """Map the colour channels through `table`, in place; alpha is left alone."""
-    bands = img.getbands()
-    full = table * len(bands) if "A" not in bands else table * (len(bands) - 1) + list(range(256))
-    return strips.mapped_in_place(img, lambda piece: piece.point(full))
+    return strips.point_colours(img, shift_table(a["bright"]))
 
 
 ACTION = Action(

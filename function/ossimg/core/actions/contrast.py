@@ -6,7 +6,6 @@ from .. import strips
 from ..costs import Cost
 from ..params import Int
 from .base import Action
-from .bright import point_colour
 
 
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
@@ -16,7 +15,7 @@ def apply(img: Image.Image, a: dict, size) -> Image.Image:
     factor = 1 + value / 100  # 0 (flat grey) .. 2 (doubled spread)
     mean = ImageStat.Stat(strips.histogram(img, "L")).mean[0]
     table = [min(255, max(0, round(mean + (level - mean) * factor))) for level in range(256)]
-    return point_colour(img, table)
+    return strips.point_colours(img, table)
 
 
 ACTION = Action(name="contrast", value=Int("contrast", -100, 100), apply=apply, cost=Cost(strips=2, ns_in=4))

@@ -1,9 +1,8 @@
-"""format,<jpg|jpeg|png|webp|bmp|gif|tiff|heic|avif>: the output format (default: the source's)."""
+"""format,<name>: the output format (default: the source's); the names are the formats' records."""
 
+from .. import formats
 from ..params import Enum
 from .base import Action, EncodeOptions
-
-FORMATS = ("jpg", "png", "webp", "bmp", "gif", "tiff", "heic", "avif")
 
 
 def encode(opts: EncodeOptions, a: dict) -> EncodeOptions:
@@ -12,7 +11,12 @@ def encode(opts: EncodeOptions, a: dict) -> EncodeOptions:
 
 ACTION = Action(
     name="format",
-    value=Enum("format", FORMATS, ec="0040-00000206", aliases=(("jpeg", "jpg"),)),
+    value=Enum(
+        "format",
+        formats.NAMES,
+        ec="0040-00000206",
+        aliases=tuple((alias, f.name) for f in formats.REGISTRY for alias in f.aliases),
+    ),
     missing_ec="0040-00000207",
     encode=encode,
     animates=lambda a: True,

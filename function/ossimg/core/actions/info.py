@@ -11,6 +11,7 @@ import json
 
 from PIL import ExifTags
 
+from .. import formats
 from .base import Action
 
 # Pillow's tag names where exiv2 (and so OSS) spells them differently.
@@ -29,7 +30,7 @@ _MAX_ITEMS = 32  # longer arrays (strip offsets, tables) say nothing to a client
 def describe(source, nbytes: int) -> bytes:
     image, fmt, frames = source.image, source.format, source.frames
     fields = {}
-    if fmt != "png":  # OSS cannot read PNG EXIF
+    if formats.by_name(fmt).info_exif:  # OSS cannot read PNG EXIF
         fields.update(_exif_fields(image))
     fields.update(
         FileSize=str(nbytes),

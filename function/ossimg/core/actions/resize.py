@@ -74,7 +74,7 @@ def check(a: dict) -> None:
 
 
 def size(size: Size, a: dict, limits) -> Size:
-    scaled, final = geometry(size, a)  # after limit_1: OSS keeps 900x7321 for w_1600 (R31)
+    scaled, final = geometry(size, a)  # after limit_1: a 900x7321 source with w_1600 stays 900x7321 on OSS
     limits.check_resize(scaled)
     limits.check_resize(final)
     return final
