@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 
-from PIL import ExifTags
-
 from .. import formats
 from .base import Action
 
@@ -44,6 +42,8 @@ def describe(source, nbytes: int) -> bytes:
 
 
 def _exif_fields(image) -> dict[str, str]:
+    from PIL import ExifTags  # the tag tables load when info is asked for, not at every cold start
+
     try:
         exif = image.getexif()
     except Exception:  # broken EXIF must not break info
@@ -65,6 +65,8 @@ def _exif_fields(image) -> dict[str, str]:
 
 
 def _named(tags, names) -> dict[str, str]:
+    from PIL import ExifTags
+
     out = {}
     for tag, value in tags.items():
         name = _RENAMED.get(tag) if names is ExifTags.TAGS else None
