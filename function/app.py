@@ -12,7 +12,7 @@ import base64
 import json
 import time
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
@@ -46,7 +46,15 @@ class _NoTracer:
         return lambda function: function
 
 
-tracer = Tracer(service="oss-image") if SETTINGS.tracing else _NoTracer()
+def _tracer():
+    if not SETTINGS.tracing:
+        return _NoTracer()
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service="oss-image")
+
+
+tracer = _tracer()
 
 SOURCE = S3Source(SETTINGS.bucket, s3_client())  # once per container, at init
 BACKENDS = Backends(

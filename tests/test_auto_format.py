@@ -1,7 +1,5 @@
 """Accept-based auto-format (AUTO_FORMAT): AVIF or WebP when the chain names no format."""
 
-from dataclasses import replace
-
 import pytest
 
 from conftest import to_reply
@@ -14,7 +12,7 @@ AVIF_AND_WEBP = "image/avif,image/webp,*/*"
 def auto(s3, monkeypatch):
     import app
 
-    monkeypatch.setattr(app, "SETTINGS", replace(app.SETTINGS, auto_format=True))
+    monkeypatch.setattr(app, "SETTINGS", app.SETTINGS._replace(auto_format=True))
 
 
 def call(path, query, accept=None):
@@ -53,7 +51,7 @@ def test_too_big_for_avif_falls_back(auto, monkeypatch):
     import app
 
     monkeypatch.setattr(
-        app, "SETTINGS", replace(app.SETTINGS, limits=replace(app.SETTINGS.limits, max_avif_pixels=100))
+        app, "SETTINGS", app.SETTINGS._replace(limits=app.SETTINGS.limits._replace(max_avif_pixels=100))
     )
     assert (
         call("/example.jpg", "x-oss-process=image/resize,w_100", AVIF_AND_WEBP).headers["Content-Type"] == "image/webp"

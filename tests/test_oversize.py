@@ -1,6 +1,5 @@
 """Outputs too big for a Lambda response: stored in OUTPUT_BUCKET and redirected to, or a clear 400."""
 
-from dataclasses import replace
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,7 +20,7 @@ def outputs(s3, monkeypatch):
     if OUTPUT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=OUTPUT_BUCKET)
     store = S3Outputs(OUTPUT_BUCKET, s3)
-    monkeypatch.setattr(app, "BACKENDS", replace(app.BACKENDS, outputs=store))
+    monkeypatch.setattr(app, "BACKENDS", app.BACKENDS._replace(outputs=store))
     return store
 
 

@@ -59,3 +59,9 @@ def test_quality_has_no_effect_on_lossless_formats():
 def test_resize_then_quality(process):
     image, rendered = run(sample("example.jpg"), "image/" + process)
     assert image.size == (100, 67) and rendered.content_type == "image/jpeg"
+
+
+def test_the_written_out_luminance_sums_are_libjpegs():
+    from ossimg.core.codecs import LUMINANCE_SUMS, luminance_sum
+
+    assert LUMINANCE_SUMS == tuple(luminance_sum(q) for q in range(1, 101))

@@ -2,7 +2,6 @@
 
 import gc
 import random
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -93,7 +92,7 @@ MIX = [
 
 @pytest.mark.parametrize("rounds", [1500])
 def test_a_warm_container_does_not_grow(rounds):
-    settings = replace(Settings(bucket="b"))
+    settings = Settings(bucket="b")._replace()
     rng = random.Random(3)
     for _ in range(200):  # warm up: caches, fonts, block cache, allocator
         serve(*rng.choice(MIX), settings)

@@ -104,11 +104,9 @@ def test_keys_from_ssm(s3):
 
 
 def test_the_handler_requires_and_checks_signatures(s3, monkeypatch):
-    from dataclasses import replace
-
     import app
 
-    monkeypatch.setattr(app, "BACKENDS", replace(app.BACKENDS, keys=KeyRing(["live-key"])))
+    monkeypatch.setattr(app, "BACKENDS", app.BACKENDS._replace(keys=KeyRing(["live-key"])))
     url = signed_url("", "example.jpg", "image/resize,w_100", "live-key", int(time.time()) + 60)
     parts = urlsplit(url)
 

@@ -276,12 +276,10 @@ def test_unusable_watermark_objects(get, key, ec):
 
 
 def test_watermark_objects_obey_the_source_limits(get, s3, monkeypatch):
-    from dataclasses import replace
-
     import app
 
     monkeypatch.setattr(
-        app, "SETTINGS", replace(app.SETTINGS, limits=replace(app.SETTINGS.limits, max_source_side=100))
+        app, "SETTINGS", app.SETTINGS._replace(limits=app.SETTINGS.limits._replace(max_source_side=100))
     )
     s3.put_object(Bucket=BUCKET, Key="wide.png", Body=encoded(Image.new("RGBA", (150, 10))))
     small = encoded(Image.new("RGB", (90, 90)))

@@ -8,13 +8,14 @@ the rest to the service and the stores).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from typing import NamedTuple
 
 from .core.formats import EncoderSettings
 from .core.limits import Limits
 
-REPOSITORY_FONTS = str(Path(__file__).resolve().parents[2] / "layers/fonts/fonts")
+REPOSITORY_FONTS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "layers", "fonts", "fonts"
+)
 LAMBDA_FONTS = "/opt/fonts"  # the fonts layer
 
 
@@ -26,8 +27,7 @@ def _flag(raw: str) -> bool:
     return raw.strip().lower() == "true"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     bucket: str = ""  # SOURCE_BUCKET
     cache_control: str = "public, max-age=86400, s-maxage=2592000"  # CACHE_CONTROL
     error_cache_control: str = "public, max-age=60"  # ERROR_CACHE_CONTROL
@@ -50,8 +50,8 @@ class Settings:
     tracing: bool = False  # TRACING: X-Ray through the Powertools Tracer
     pillow_blocks_max: int = 8  # PILLOW_BLOCKS_MAX: freed 16 MB image blocks kept for the next request
     font_dirs: tuple[str, ...] = (LAMBDA_FONTS, REPOSITORY_FONTS)  # FONT_DIR first when set
-    limits: Limits = field(default_factory=Limits)  # MAX_SOURCE_BYTES, MAX_SOURCE_SIDE, ...
-    encoders: EncoderSettings = field(default_factory=EncoderSettings)  # WEBP_METHOD, AVIF_SPEED, ...
+    limits: Limits = Limits()  # MAX_SOURCE_BYTES, MAX_SOURCE_SIDE, ...
+    encoders: EncoderSettings = EncoderSettings()  # WEBP_METHOD, AVIF_SPEED, ...
 
     @classmethod
     def from_env(cls, env=os.environ) -> Settings:
@@ -87,10 +87,6 @@ class Settings:
 
 
 def _upper_case(cls, env):
-    """`cls` with each field from env[FIELD_NAME] when set (numbers parsed), else its default."""
-    values = {}
-    for f in fields(cls):
-        raw = env.get(f.name.upper())
-        if raw:
-            values[f.name] = raw if f.type == "str" else int(raw)
-    return cls(**values)
+    """`cls` with each field from env[FIELD_NAME] when set (parsed as its default's type), else its default."""
+    defaults = cls._field_defaults
+    return cls(**{name: type(defaults[name])(env[name.upper()]) for name in cls._fields if env.get(name.upper())})

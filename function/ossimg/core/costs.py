@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import formats, strips
 from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
@@ -27,8 +27,7 @@ DEFAULT_MODE_BYTES = 4
 GREY_MODES = ("1", "L", "I;16", "I;16B", "I;16L", "I", "F")  # normalised to L: 1 byte a pixel
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     """What one call of an action allocates and how long it takes, per pixel.
 
     `copies`: images the size of its output it allocates (0: works in place or only sets encoder
@@ -67,16 +66,15 @@ def pixels(size: Size) -> int:
     return size[0] * size[1]
 
 
-@dataclass
 class Estimate:
-    peak: float = 0.0  # bytes above what the process held when the estimate was made
-    ns: float = 0.0
-    live: float = 0.0  # bytes of the image(s) alive between steps
-    steps: list = None
-    resident: float = 0.0  # what the process held when the budget was checked
+    """A request's cost, added up step by step."""
 
-    def __post_init__(self):
-        self.steps = []
+    def __init__(self):
+        self.peak = 0.0  # bytes above what the process held when the estimate was made
+        self.ns = 0.0
+        self.live = 0.0  # bytes of the image(s) alive between steps
+        self.steps: list[tuple[str, int, int]] = []  # (step, MB at its peak, ms) for logs and tests
+        self.resident = 0.0  # what the process held when the budget was checked
 
     def step(self, name: str, during: float, live: float, ns: float) -> None:
         """A step that holds `during` bytes at its peak, leaves `live`, and takes `ns`."""
@@ -110,12 +108,11 @@ def resample_cost(size_in: Size, size_out: Size, bpp: int = 4) -> tuple[float, f
     return bpp * (reduced + pixels(size_out)) + 2 * STRIP, ns
 
 
-@dataclass
 class Working:
     """What the estimate knows of the image between steps: its bytes a pixel, whether it has alpha."""
 
-    bpp: int
-    alpha: bool
+    def __init__(self, bpp: int, alpha: bool):
+        self.bpp, self.alpha = bpp, alpha
 
 
 def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, progressive: bool, animate: bool,
@@ -308,8 +305,7 @@ def _size_of(box: Box) -> Size:
     return int(box[2] - box[0]), int(box[3] - box[1])
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):
     """The memory a request may use: the function's, less what the process already holds."""
 
     limit_mb: int

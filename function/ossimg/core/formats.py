@@ -8,10 +8,9 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
-from . import webp
 from .errors import OssError, too_large
 
 if TYPE_CHECKING:
@@ -22,8 +21,10 @@ if TYPE_CHECKING:
 Size = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class EncoderSettings:
+EMPTY = MappingProxyType({})  # a default mapping no caller can change
+
+
+class EncoderSettings(NamedTuple):
     """Per-format encoder effort, chosen with `make bench` (see the README)."""
 
     webp_method: int = 4  # WEBP_METHOD: 0 fast .. 6 small; 4 is libwebp's balance (2: -45% time, +4% bytes)
@@ -32,8 +33,7 @@ class EncoderSettings:
     heic_preset: str = "ultrafast"  # HEIC_PRESET: x265 preset; ultrafast is 4x faster than medium for +9% bytes
 
 
-@dataclass(frozen=True)
-class Save:
+class Save(NamedTuple):
     """What one encode is asked for, beside the pixels."""
 
     quality: int
@@ -42,8 +42,7 @@ class Save:
     metadata: dict  # the explicit metadata options (profile, no EXIF, no XMP)
 
 
-@dataclass(frozen=True)
-class FormatCost:
+class FormatCost(NamedTuple):
     """A format's decoder and encoder: bytes a pixel beyond the image itself, and ns a pixel."""
 
     decode_bytes: float  # the decoder's own buffers, per decoded pixel, on top of the image
@@ -58,8 +57,7 @@ class FormatCost:
     level_ns: Callable[[int], float] | None = None  # encode ns a pixel by output pixels (zlib's level)
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     name: str  # OSS's name, in format,<name>
     mime: str
     pillow: str  # Pillow's id, to open and save
@@ -72,7 +70,7 @@ class Format:
     alpha: bool = True  # keeps transparency (else it is flattened on white)
     animated: bool = False  # can hold an animation
     icc: bool = True  # can carry an ICC profile
-    no_metadata: dict = field(default_factory=dict)  # saver options that write no EXIF and no XMP
+    no_metadata: dict = EMPTY  # saver options that write no EXIF and no XMP
     default_quality: int | None = None  # without quality,Q_/q_ (and a JPEG/WebP source's own)
     orients_itself: bool = False  # the decoder applies orientation (EXIF is not applied again)
     source_side: tuple[int | None, str] = (None, "0040-00000009")  # cap on a source's sides, and its EC
@@ -98,11 +96,28 @@ class Format:
                 module.register_heif_opener()
 
 
+class _Lazy:
+    """A module imported when first used: libwebp's binding loads ctypes, which most requests never need."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self.name, __package__), attribute)
+
+
 _NO_EXIF_XMP = {"exif": b"", "xmp": b""}
 
 
+def _write(image, out, extension: str, **params) -> None:
+    """image.save with the format named by the output's file name: Pillow then imports only that
+    format's plugin (given a format argument, it first imports five others, on every cold start)."""
+    out.name = f"image.{extension}"
+    image.save(out, **params)
+
+
 def _jpeg(image, out, s: Save) -> None:
-    image.save(out, "JPEG", quality=s.quality, progressive=s.progressive, optimize=s.progressive, **s.metadata)
+    _write(image, out, "jpg", quality=s.quality, progressive=s.progressive, optimize=s.progressive, **s.metadata)
 
 
 # zlib effort by output size: level 6 is 5x slower than level 1 for 10 % fewer bytes, worth it
@@ -127,32 +142,32 @@ def _png_top_down(image) -> bool:
 
 
 def _png(image, out, s: Save) -> None:
-    image.save(out, "PNG", compress_level=png_level(image.width * image.height), **s.metadata)
+    _write(image, out, "png", compress_level=png_level(image.width * image.height), **s.metadata)
 
 
 def _webp(image, out, s: Save) -> None:
-    image.save(out, "WEBP", quality=s.quality, method=s.encoders.webp_method, **s.metadata)
+    _write(image, out, "webp", quality=s.quality, method=s.encoders.webp_method, **s.metadata)
 
 
 def _bmp(image, out, s: Save) -> None:
-    image.save(out, "BMP")  # flattened first: readers ignore the alpha of Pillow's 32-bit BMPs
+    _write(image, out, "bmp")  # flattened first: readers ignore the alpha of Pillow's 32-bit BMPs
 
 
 def _gif(image, out, s: Save) -> None:
-    image.save(out, "GIF")
+    _write(image, out, "gif")
 
 
 def _tiff(image, out, s: Save) -> None:
-    image.save(out, "TIFF", compression="tiff_adobe_deflate", **s.metadata)
+    _write(image, out, "tiff", compression="tiff_adobe_deflate", **s.metadata)
 
 
 def _avif(image, out, s: Save) -> None:
     threads = s.encoders.avif_threads or os.cpu_count() or 1
-    image.save(out, "AVIF", quality=s.quality, speed=s.encoders.avif_speed, max_threads=threads, **s.metadata)
+    _write(image, out, "avif", quality=s.quality, speed=s.encoders.avif_speed, max_threads=threads, **s.metadata)
 
 
 def _heic(image, out, s: Save) -> None:
-    image.save(out, "HEIF", quality=s.quality, enc_params={"preset": s.encoders.heic_preset}, **s.metadata)
+    _write(image, out, "heic", quality=s.quality, enc_params={"preset": s.encoders.heic_preset}, **s.metadata)
 
 
 def _gif_animation(frames: list, durations: list[int], loop: int | None, out, s: Save) -> None:
@@ -160,7 +175,7 @@ def _gif_animation(frames: list, durations: list[int], loop: int | None, out, s:
     # elsewhere): a third of the bytes of whole opaque frames, and faster than median-cut palettes.
     first, *rest = (f if f.mode == "RGBA" else f.convert("RGBA") for f in frames)
     looping = {} if loop is None else {"loop": loop}
-    first.save(out, "GIF", save_all=True, append_images=rest, duration=durations, disposal=2, **looping)
+    _write(first, out, "gif", save_all=True, append_images=rest, duration=durations, disposal=2, **looping)
 
 
 def _webp_animation(frames: list, durations: list[int], loop: int | None, out, s: Save) -> None:
@@ -168,9 +183,10 @@ def _webp_animation(frames: list, durations: list[int], loop: int | None, out, s
     # readers see an opaque animation; keyframes only keep the alpha.
     transparent = any("A" in f.getbands() and f.getchannel("A").getextrema()[0] < 255 for f in frames)
     keyframes = {"kmax": 1} if transparent else {}
-    frames[0].save(
+    _write(
+        frames[0],
         out,
-        "WEBP",
+        "webp",
         save_all=True,
         append_images=frames[1:],
         duration=durations,
@@ -236,7 +252,7 @@ REGISTRY: tuple[Format, ...] = (
         # canvas, the previous one and a bytes copy of each frame.
         FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0, frame_bytes=24.0, animation_decode_bytes=12.0),
         plugin="PIL.WebPImagePlugin", animated=True, no_metadata=_NO_EXIF_XMP, default_quality=80,
-        output_limit=_webp_side, negotiable=2, save_animation=_webp_animation, region_decoder=webp,
+        output_limit=_webp_side, negotiable=2, save_animation=_webp_animation, region_decoder=_Lazy(".webp"),
         keeps_source_quality=True,
     ),
     Format(

@@ -6,7 +6,7 @@ repeated key keeps its last value, and unknown keys are ignored, as OSS does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .actions import REGISTRY, Action, EncodeOptions
 from .errors import OssError, invalid_value, missing_argument
@@ -16,8 +16,7 @@ MAX_PROCESS_LENGTH = 4096
 MAX_RESOURCES = 3  # OSS: at most three image watermarks on one image
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     action: Action
     args: dict
 
@@ -30,8 +29,7 @@ class Call:
         return ",".join([self.action.name, *items])
 
 
-@dataclass(frozen=True)
-class Chain:
+class Chain(NamedTuple):
     calls: tuple[Call, ...]
 
     @property
@@ -77,16 +75,14 @@ class Chain:
         return opts
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One pre-processing action of an embedded image, and the P_ that fits its result."""
 
     chain: Chain | None  # None: a resize given only P_
     percent: int | None  # P_: fit into this percent of the base image's width and height
 
 
-@dataclass(frozen=True)
-class Embedded:
+class Embedded(NamedTuple):
     """An image named inside a parameter (a watermark's image): its key and its own pre-processing,
     parsed with the request so the work is checked once and never parsed again."""
 

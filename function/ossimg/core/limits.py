@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import formats
 from .errors import OssError, too_large
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     max_source_bytes: int = 20 * 1024 * 1024  # MAX_SOURCE_BYTES
     max_source_side: int = 30_000  # MAX_SOURCE_SIDE
     max_source_pixels: int = 250_000_000  # MAX_SOURCE_PIXELS, all frames counted

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import invalid_value
 
@@ -18,8 +18,7 @@ _INT = re.compile(r"-?\d{1,9}")
 _HEX6 = re.compile(r"[0-9A-Fa-f]{6}")
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     name: str
     kind: str = "int"  # "int" | "enum" | "hex" | "b64" (URL-safe base64 of UTF-8 text) | "embedded" (below)
     lo: int | None = None

@@ -8,7 +8,8 @@ EXIF orientation unless auto-orient,0; apply the actions left to right; encode o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from PIL import Image
 
@@ -40,21 +41,22 @@ Box = tuple[float, float, float, float]
 Size = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class Rendered:
+EMPTY = MappingProxyType({})  # a default mapping no caller can change
+
+
+class Rendered(NamedTuple):
     body: bytes
     content_type: str
     cost: Estimate | None = None  # what the plan expected it to take
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """Everything a render may use besides the source and the chain."""
 
-    limits: Limits = field(default_factory=Limits)
-    encoders: EncoderSettings = field(default_factory=EncoderSettings)
+    limits: Limits = Limits()
+    encoders: EncoderSettings = EncoderSettings()
     fonts: tuple[str, ...] = ()  # where the watermark fonts are
-    resources: Mapping[str, bytes] = field(default_factory=dict)  # the objects the chain names (watermarks)
+    resources: Mapping[str, bytes] = EMPTY  # the objects the chain names (watermarks)
     deadline: Deadline = NO_DEADLINE  # checked between actions, between frames and before encoding
     budget: Budget | None = None  # the memory it may use: with the deadline, checked against the plan's cost
     prefer: tuple[str, ...] = ()  # formats the client accepts, best first (auto-format), when none is named

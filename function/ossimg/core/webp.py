@@ -13,7 +13,7 @@ import functools
 import glob
 import math
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import Image
 
@@ -126,8 +126,7 @@ def available() -> bool:
     return _library() is not None
 
 
-@dataclass(frozen=True)
-class Features:
+class Features(NamedTuple):
     width: int
     height: int
     alpha: bool
@@ -150,8 +149,7 @@ def holds_whole(data: bytes) -> bool:
     return bool(found and found.lossless)
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     image: Image.Image
     box: tuple[float, float, float, float]  # the region asked for, in the decoded image's pixels
 

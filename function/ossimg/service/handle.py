@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..config import Settings
 from ..core import formats
@@ -37,8 +37,7 @@ def check_key(settings: Settings, key: str) -> None:
         raise OssError("AccessDenied", "This object is outside the prefixes this service may read.", 403)
 
 
-@dataclass
-class Backends:
+class Backends(NamedTuple):
     """What requests read from and write to, built once per container at the edge."""
 
     source: Source

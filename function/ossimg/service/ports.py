@@ -3,25 +3,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass
-class SourceObject:
+class SourceObject(NamedTuple):
     etag: str
     last_modified: datetime
     size: int
     content_type: str
     cache_control: str | None
-    _body: object
+    stream: object  # the body, read once
 
     def read(self) -> bytes:
-        return self._body.read()
+        return self.stream.read()
 
     def close(self) -> None:
-        self._body.close()
+        self.stream.close()
 
 
 class Source(Protocol):

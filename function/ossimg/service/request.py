@@ -6,7 +6,8 @@ stays `+`); HTTP API paths arrive decoded. x-oss-process comes from the query st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote
 
 from ..core.errors import OssError
@@ -15,12 +16,14 @@ PROCESS_PARAM = "x-oss-process"
 MAX_KEY_BYTES = 1024
 
 
-@dataclass(frozen=True)
-class ImageRequest:
+EMPTY = MappingProxyType({})  # a default mapping no caller can change
+
+
+class ImageRequest(NamedTuple):
     method: str
     key: str
     process: str | None
-    headers: dict = field(default_factory=dict)  # lower-case names
+    headers: dict = EMPTY  # lower-case names
     request_id: str = ""
     query: tuple[tuple[str, str], ...] = ()  # every query parameter, decoded, in order
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from html import escape as _escape
+from types import MappingProxyType
+from typing import NamedTuple
 
 from ..core.errors import OssError
 
@@ -16,13 +16,15 @@ ENVELOPE_ALLOWANCE = 16 * 1024  # headers, status and JSON quoting, with room to
 PIPELINE_VERSION = "1"  # bump when the same request would give different bytes
 
 
-@dataclass
-class HttpResponse:
+EMPTY = MappingProxyType({})  # a default mapping no caller can change
+
+
+class HttpResponse(NamedTuple):
     status: int
-    headers: dict = field(default_factory=dict)
+    headers: dict = EMPTY
     body: bytes = b""
     text: bool = False  # a body we wrote as UTF-8 (XML, JSON); stored objects are always bytes
-    meta: dict = field(default_factory=dict)  # what happened, for metrics: action, format, bytes in
+    meta: dict = EMPTY  # what happened, for metrics: action, format, bytes in
 
 
 def derived_etag(source_etag: str, canonical_process: str | None) -> str:
@@ -67,8 +69,8 @@ def check_payload(nbytes: int) -> None:
 
 
 def escape(text: str) -> str:
-    """XML text: & < > escaped (html's escape; xml.sax's would import urllib on every cold start)."""
-    return _escape(text, quote=False)
+    """XML text: & < > escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def error_xml(err: OssError, request_id: str, host: str) -> bytes:

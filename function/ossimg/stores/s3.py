@@ -63,7 +63,7 @@ class S3Source:
             size=r["ContentLength"],
             content_type=r.get("ContentType") or "application/octet-stream",
             cache_control=r.get("CacheControl"),
-            _body=r["Body"],
+            stream=r["Body"],
         )
 
 

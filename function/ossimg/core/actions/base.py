@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from ..costs import NO_COST, Cost
 from ..params import Param
@@ -11,8 +11,7 @@ from ..params import Param
 Size = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class EncodeOptions:
+class EncodeOptions(NamedTuple):
     """Output settings the chain accumulates; the encoder reads them once at the end."""
 
     format: str | None = None  # None: same as the source
@@ -21,15 +20,14 @@ class EncodeOptions:
     progressive: bool = False
 
     def with_(self, **changes) -> EncodeOptions:
-        return replace(self, **changes)
+        return self._replace(**changes)
 
 
 def same_size(size: Size, args: dict, limits) -> Size:
     return size
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     name: str
     params: tuple[Param, ...] = ()  # key_value parameters: resize,w_100
     value: Param | None = None  # value-only actions: rotate,90

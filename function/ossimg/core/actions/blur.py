@@ -1,6 +1,6 @@
 """blur,r_<1..50>,s_<1..50>: Gaussian blur with standard deviation s, its kernel cut at radius r."""
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .. import strips
 from ..costs import Cost
@@ -22,6 +22,8 @@ def check(a: dict) -> None:
 
 
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
+    from PIL import ImageFilter  # loaded by the first blur, not on every cold start
+
     s = sigma(a)
     return strips.filtered_in_place(
         img, lambda piece: piece.filter(ImageFilter.GaussianBlur(s)), strips.gaussian_reach(s)

@@ -1,6 +1,6 @@
 """sharpen,<50..399>: an unsharp mask whose strength is the value in percent (100 recommended)."""
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .. import strips
 from ..costs import Cost
@@ -11,6 +11,8 @@ RADIUS = 1.0  # px: sharpens edges without halos at thumbnail sizes
 
 
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
+    from PIL import ImageFilter  # loaded by the first sharpen, not on every cold start
+
     mask = ImageFilter.UnsharpMask(radius=RADIUS, percent=a["sharpen"], threshold=0)
     return strips.filtered_in_place(img, lambda piece: piece.filter(mask), strips.gaussian_reach(RADIUS))
 
