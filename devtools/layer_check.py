@@ -70,7 +70,9 @@ def main() -> int:
         problems.append("the imaging layer holds no shared objects")
     problems += [f"not aarch64: {p.relative_to(BUILD)}" for p in wrong]
     if not list((layer / "pillow.libs").glob("libwebp-*.so*")):
-        problems.append("no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/webp.py)")
+        problems.append(
+            "no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/webp.py)"
+        )
     have = installed(layer)
     wanted = {
         **pins(ROOT / "layers/imaging/requirements.txt"),
