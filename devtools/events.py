@@ -1,18 +1,25 @@
 """API Gateway REST (v1 proxy) events built the way API Gateway builds them.
 
 The path stays percent-encoded (no stage); query values are form-decoded; the single-value
-maps keep the last duplicate. Shared by the local server, `make invoke` and the tests.
+maps keep the last duplicate; a body arrives base64-encoded, as every type is binary to the
+API. Shared by the local server, `make invoke` and the tests.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 from urllib.parse import parse_qsl
 
 
 def rest_event(
-    method: str, raw_path: str, raw_query: str = "", headers: dict | None = None, stage: str = "prod"
+    method: str,
+    raw_path: str,
+    raw_query: str = "",
+    headers: dict | None = None,
+    stage: str = "prod",
+    body: bytes = b"",
 ) -> dict:
     pairs = parse_qsl(raw_query, keep_blank_values=True)
     multi: dict[str, list[str]] = {}
@@ -38,8 +45,8 @@ def rest_event(
             "requestId": request_id,
             "identity": {"sourceIp": "127.0.0.1"},
         },
-        "body": None,
-        "isBase64Encoded": False,
+        "body": base64.b64encode(body).decode() if body else None,  # the API's binary media types: */*
+        "isBase64Encoded": bool(body),
     }
 
 

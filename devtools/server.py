@@ -55,12 +55,15 @@ class Handler(BaseHTTPRequestHandler):
 
         started = time.perf_counter()
         url = urlsplit(self.path)
-        own = playground.route(url.path) if self.command in ("GET", "HEAD") else None
+        # The bucket's own API (`/?style`) carries a query; the playground's pages never do.
+        own = playground.route(url.path) if self.command in ("GET", "HEAD") and not url.query else None
         if own:
             status, content_type, body = own
             self._send(status, [("Content-Type", content_type)], body)
             return
-        event = rest_event(self.command, url.path, url.query, dict(self.headers.items()))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        event = rest_event(self.command, url.path, url.query, dict(self.headers.items()), body=body)
         try:
             status, headers, body = to_http(app.handler(event, FakeContext()))
         except Exception:  # what API Gateway answers when the function crashes

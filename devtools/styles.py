@@ -11,8 +11,8 @@ import os
 import sys
 
 from ossimg.core.errors import OssError
-from ossimg.core.grammar import parse
-from ossimg.service.styles import check_content, check_name
+from ossimg.service.styles import StyleStore
+from ossimg.stores.s3 import S3Source
 
 from .local import NOT_RUNNING, attach
 
@@ -25,21 +25,17 @@ SAMPLE_STYLES = {
 }
 
 
+def store(client, bucket: str, prefix: str = DEFAULT_PREFIX) -> StyleStore:
+    return StyleStore(S3Source(bucket, client), prefix, ttl=0)
+
+
 def put_style(client, bucket: str, name: str, content: str, prefix: str = DEFAULT_PREFIX) -> None:
-    """Store a style after checking it the way requests will (name rules, content rules, grammar)."""
-    check_name(name)
-    check_content(content)
-    parse(content)
-    client.put_object(Bucket=bucket, Key=prefix + name, Body=content.encode(), ContentType="text/plain")
+    """Store a style by the rules the style API applies (name, content, grammar, 50 per bucket)."""
+    store(client, bucket, prefix).put(name, content)
 
 
 def list_styles(client, bucket: str, prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
-    styles = {}
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            styles[item["Key"][len(prefix) :]] = body.decode("utf-8", "replace").strip()
-    return styles
+    return {style.name: style.content for style in store(client, bucket, prefix).all()}
 
 
 def main(argv: list[str]) -> int:

@@ -2,8 +2,7 @@
 
 Each event is decoded once (`request.from_event`), answered by the service (`handle`), and
 returned as the proxy response all three integrations take; Powertools logs, counts and traces
-around it. Settings and the stores are built once per container, at init. New methods and
-routes are added in `route`.
+around it. Settings and the stores are built once per container, at init.
 """
 
 from __future__ import annotations
@@ -57,36 +56,37 @@ def _tracer():
 tracer = _tracer()
 
 SOURCE = S3Source(SETTINGS.bucket, s3_client())  # once per container, at init
+
+
+def _ring(fixed: tuple[str, ...], parameter: str) -> KeyRing:
+    fetch = ssm_secrets(parameter) if parameter else None
+    return KeyRing(list(fixed), fetch, SETTINGS.signing_keys_cache_seconds)
+
+
+def _targets() -> dict:
+    """The buckets sys/saveas may write to, by the name clients use; none unless SAVEAS is on."""
+    if not SETTINGS.saveas:
+        return {}
+    mapped = {name: S3Source(bucket, s3_client()) for name, bucket in SETTINGS.saveas_targets.items()}
+    return {SETTINGS.signing_bucket: SOURCE, **mapped}
+
+
 BACKENDS = Backends(
     source=SOURCE,
     styles=StyleStore(SOURCE, SETTINGS.style_prefix, SETTINGS.style_cache_seconds),
-    keys=KeyRing(
-        list(SETTINGS.signing_keys),
-        ssm_secrets(SETTINGS.signing_keys_parameter) if SETTINGS.signing_keys_parameter else None,
-        SETTINGS.signing_keys_cache_seconds,
-    ),
+    keys=_ring(SETTINGS.signing_keys, SETTINGS.signing_keys_parameter),
     outputs=S3Outputs(SETTINGS.output_bucket, s3_client(), SETTINGS.output_base_url)
     if SETTINGS.output_bucket
     else None,
+    oss_keys=_ring(SETTINGS.oss_access_keys, SETTINGS.oss_access_keys_parameter),
+    targets=_targets(),
 )
 if not SETTINGS.bucket:
     logger.error("SOURCE_BUCKET is not set: every request will fail")
 
-METHODS = ("GET", "HEAD")
-
 
 @tracer.capture_method(capture_response=False)  # never the image in a trace
 def route(req: ImageRequest, context) -> HttpResponse:
-    if req.method not in METHODS:
-        return _error(
-            OssError(
-                "MethodNotAllowed",
-                f"The method {req.method} is not allowed; use {' or '.join(METHODS)}.",
-                405,
-                headers={"Allow": ", ".join(METHODS)},
-            ),
-            req,
-        )
     deadline = Deadline.from_context(context, SETTINGS.deadline_margin_ms)
     budget = Budget(getattr(context, "memory_limit_in_mb", None) or SETTINGS.memory_limit_mb)
     return handle(req, SETTINGS, BACKENDS, deadline, budget)
@@ -139,7 +139,7 @@ def _record(req: ImageRequest, result: HttpResponse, latency_ms: float) -> None:
     content_type = result.headers.get("Content-Type", "")
     metrics.add_dimension(name="Action", value=meta.get("action", "none"))
     metrics.add_dimension(
-        name="Format", value=content_type.split("/")[-1] if result.status < 300 else str(result.status)
+        name="Format", value=(content_type.split("/")[-1] or "none") if result.status < 300 else str(result.status)
     )
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=latency_ms)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,33 @@ def get(s3):
         return to_reply(app.handler(rest_event(method, path, query, headers), FakeContext()))
 
     return call
+
+
+def xml_error(reply) -> dict:
+    """The fields of an OSS XML error body (a Reply or an HttpResponse)."""
+    assert reply.headers["Content-Type"] == "application/xml"
+    return dict(re.findall(r"<(\w+)>([^<]*)</\1>", reply.body.decode()))
+
+
+OSS_KEY_ID, OSS_SECRET = "LTAI5tExample", "s3cr3t-Example"
+
+
+def oss_signed(method, bucket, key="", params=None, body=None, headers=None, auth=None):
+    """An ImageRequest signed in its Authorization header by oss2 (V1 unless `auth` says), path style."""
+    import oss2
+
+    from ossimg.service.request import ImageRequest
+
+    auth = auth or oss2.Auth(OSS_KEY_ID, OSS_SECRET)
+    url = f"http://127.0.0.1:3000/{bucket}/{key}"
+    req = oss2.http.Request(
+        method, url, data=body, params=params or {}, headers=headers or {}, region="cn-hangzhou", product="oss"
+    )
+    auth._sign_request(req, bucket, key)
+    query = tuple((k, v or "") for k, v in (params or {}).items())
+    lowered = {k.lower(): v for k, v in req.headers.items()}
+    process = (params or {}).get("x-oss-process") or None
+    return ImageRequest(method, f"{bucket}/{key}", process, lowered, "r", query, body or b"")
 
 
 def sample(name: str) -> bytes:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUCKET, sample, to_reply
+from conftest import BUCKET, sample, to_reply, xml_error
 from devtools.events import FakeContext
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -110,11 +110,6 @@ def test_the_source_objects_cache_control_wins(get, s3):
     assert get("/cc.jpg", "x-oss-process=image/resize,w_10").headers["Cache-Control"] == "max-age=5"
 
 
-def xml_error(reply) -> dict:
-    assert reply.headers["Content-Type"] == "application/xml"
-    return dict(re.findall(r"<(\w+)>([^<]*)</\1>", reply.text))
-
-
 @pytest.mark.parametrize(
     "path, query, status, code, ec",
     [
@@ -150,7 +145,7 @@ def test_unexpected_failures_are_a_500_with_a_request_id_and_no_stack(get, monke
     def explode(*args):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("ossimg.service.handle.render", explode)
+    monkeypatch.setattr("ossimg.service.serve.render", explode)
     reply = get("/example.jpg", "x-oss-process=image/resize,w_100")
     fields = xml_error(reply)
     assert reply.status == 500 and fields["Code"] == "InternalError"
@@ -168,15 +163,17 @@ def test_a_response_over_the_lambda_payload_limit_is_a_clear_400(get):
 
 
 def test_the_handler_catches_what_the_payload_check_missed(get, monkeypatch):
-    monkeypatch.setattr("ossimg.service.handle.check_payload", lambda nbytes: None)
+    monkeypatch.setattr("ossimg.service.serve.check_payload", lambda nbytes: None)
     reply = get("/example.jpg", "x-oss-process=image/resize,m_fixed,w_1500,h_1500,limit_0/format,bmp")
     assert reply.status == 400 and xml_error(reply)["Code"] == "ImageTooLarge"
 
 
 def test_other_methods_are_refused(get):
-    refused = get("/example.jpg", method="POST")
-    assert refused.status == 405 and refused.headers["Allow"] == "GET, HEAD"  # RFC 9110: a 405 names what is allowed
+    refused = get("/example.jpg", method="PUT")  # objects are read here, and processed by POST ?x-oss-process
+    # RFC 9110: a 405 names what is allowed
+    assert refused.status == 405 and refused.headers["Allow"] == "GET, HEAD, POST"
     assert get("/example.jpg", method="DELETE").status == 405
+    assert get("/example.jpg", method="POST").status == 405  # a POST without x-oss-process is nothing we do
 
 
 def test_the_root_path_is_a_clear_400(get):

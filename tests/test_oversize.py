@@ -45,12 +45,12 @@ def test_a_big_result_is_stored_once_and_redirected_to(outputs, s3, monkeypatch)
     assert len(body) > max_raw_body() and stored["ContentType"] == "image/bmp"
     assert key.startswith("derived/") and "max-age" in first.headers["Cache-Control"]
 
-    import ossimg.service.handle
+    import ossimg.service.serve
 
     def no_rendering(*args, **kwargs):
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(ossimg.service.handle, "render", no_rendering)
+    monkeypatch.setattr(ossimg.service.serve, "render", no_rendering)
     again = call("/example.jpg", BIG)
     assert again.status == 302 and urlsplit(again.headers["Location"]).path == location.path
 

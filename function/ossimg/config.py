@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from .core.formats import EncoderSettings
 from .core.limits import Limits
+from .service.access import ACLS, PUBLIC_READ, RefererRule
 
 REPOSITORY_FONTS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "layers", "fonts", "fonts"
@@ -25,6 +26,12 @@ def _csv(raw: str) -> tuple[str, ...]:
 
 def _flag(raw: str) -> bool:
     return raw.strip().lower() == "true"
+
+
+def _acl(raw: str) -> str:
+    if raw.strip() not in ACLS:
+        raise ValueError(f"SOURCE_ACL must be one of {', '.join(ACLS)}, not {raw!r}")
+    return raw.strip()
 
 
 class Settings(NamedTuple):
@@ -42,16 +49,36 @@ class Settings(NamedTuple):
     redirect_cache_control: str = "public, max-age=300"  # REDIRECT_CACHE_CONTROL: shorter than the URLs live
     max_output_bytes: int = 64 * 1024 * 1024  # MAX_OUTPUT_BYTES: the largest result stored
     auto_format: bool = False  # AUTO_FORMAT: AVIF/WebP by Accept when the chain names no format
-    origin_verify: str = ""  # ORIGIN_VERIFY: the CDN's secret header; set, requests without it are refused
+    origin_verify: str = ""  # ORIGIN_VERIFY: the secret header the CDN adds to every request it forwards
+    direct_access: bool = False  # DIRECT_ACCESS: with ORIGIN_VERIFY set, serve requests without it too
     signing_keys: tuple[str, ...] = ()  # SIGNING_KEYS
     signing_keys_parameter: str = ""  # SIGNING_KEYS_PARAMETER: an SSM SecureString holding them
-    signing_keys_cache_seconds: float = 300  # SIGNING_KEYS_CACHE_SECONDS
+    signing_keys_cache_seconds: float = 300  # SIGNING_KEYS_CACHE_SECONDS (OSS access keys too)
+    oss_access_keys: tuple[str, ...] = ()  # OSS_ACCESS_KEYS: <AccessKeyId>:<AccessKeySecret>, ...
+    oss_access_keys_parameter: str = ""  # OSS_ACCESS_KEYS_PARAMETER: an SSM SecureString holding them
+    oss_bucket: str = ""  # OSS_BUCKET: the bucket name clients sign for (empty: SOURCE_BUCKET)
+    source_acl: str = PUBLIC_READ  # SOURCE_ACL: public-read, or private (every read signed)
+    protected_suffixes: tuple[str, ...] = ()  # PROTECTED_SUFFIXES: served anonymously through styles only
+    referer: RefererRule = RefererRule()  # REFERER_ALLOW, REFERER_DENY, REFERER_ALLOW_EMPTY, REFERER_TRUNCATE_QUERY
+    saveas: bool = False  # SAVEAS: POST ...|sys/saveas writes results (needs s3:PutObject on the targets)
+    saveas_buckets: tuple[str, ...] = ()  # SAVEAS_BUCKETS: <name clients use>=<S3 bucket>, ... beyond the source
+    style_api: bool = False  # STYLE_API: signed PUT and DELETE /?style manage styles (needs write on STYLE_PREFIX)
     memory_limit_mb: int = 1769  # MEMORY_LIMIT_MB: where no Lambda context says (local server, CLI)
     tracing: bool = False  # TRACING: X-Ray through the Powertools Tracer
     pillow_blocks_max: int = 8  # PILLOW_BLOCKS_MAX: freed 16 MB image blocks kept for the next request
     font_dirs: tuple[str, ...] = (LAMBDA_FONTS, REPOSITORY_FONTS)  # FONT_DIR first when set
     limits: Limits = Limits()  # MAX_SOURCE_BYTES, MAX_SOURCE_SIDE, ...
     encoders: EncoderSettings = EncoderSettings()  # WEBP_METHOD, AVIF_SPEED, ...
+
+    @property
+    def signing_bucket(self) -> str:
+        return self.oss_bucket or self.bucket
+
+    @property
+    def saveas_targets(self) -> dict[str, str]:
+        """SAVEAS_BUCKETS as {name clients use: S3 bucket}."""
+        pairs = (entry.partition("=") for entry in self.saveas_buckets)
+        return {name.strip(): bucket.strip() for name, _, bucket in pairs if name.strip() and bucket.strip()}
 
     @classmethod
     def from_env(cls, env=os.environ) -> Settings:
@@ -72,17 +99,36 @@ class Settings(NamedTuple):
             "max_output_bytes": ("MAX_OUTPUT_BYTES", int),
             "auto_format": ("AUTO_FORMAT", _flag),
             "origin_verify": ("ORIGIN_VERIFY", str),
+            "direct_access": ("DIRECT_ACCESS", _flag),
             "signing_keys": ("SIGNING_KEYS", _csv),
             "signing_keys_parameter": ("SIGNING_KEYS_PARAMETER", str),
             "signing_keys_cache_seconds": ("SIGNING_KEYS_CACHE_SECONDS", float),
+            "oss_access_keys": ("OSS_ACCESS_KEYS", _csv),
+            "oss_access_keys_parameter": ("OSS_ACCESS_KEYS_PARAMETER", str),
+            "oss_bucket": ("OSS_BUCKET", str),
+            "source_acl": ("SOURCE_ACL", _acl),
+            "protected_suffixes": ("PROTECTED_SUFFIXES", _csv),
+            "saveas": ("SAVEAS", _flag),
+            "saveas_buckets": ("SAVEAS_BUCKETS", _csv),
+            "style_api": ("STYLE_API", _flag),
             "memory_limit_mb": ("MEMORY_LIMIT_MB", int),
             "tracing": ("TRACING", _flag),
             "pillow_blocks_max": ("PILLOW_BLOCKS_MAX", int),
         }
         values = {name: parse(env[var]) for name, (var, parse) in read.items() if env.get(var)}
         fonts = (env["FONT_DIR"], *defaults.font_dirs) if env.get("FONT_DIR") else defaults.font_dirs
+        referer = RefererRule(
+            allow=_csv(env.get("REFERER_ALLOW", "")),
+            deny=_csv(env.get("REFERER_DENY", "")),
+            allow_empty=_flag(env.get("REFERER_ALLOW_EMPTY") or "true"),
+            truncate_query=_flag(env.get("REFERER_TRUNCATE_QUERY") or "true"),
+        )
         return cls(
-            **values, font_dirs=fonts, limits=_upper_case(Limits, env), encoders=_upper_case(EncoderSettings, env)
+            **values,
+            font_dirs=fonts,
+            referer=referer,
+            limits=_upper_case(Limits, env),
+            encoders=_upper_case(EncoderSettings, env),
         )
 
 

@@ -6,13 +6,22 @@ from __future__ import annotations
 class OssError(Exception):
     """An error the client caused or can act on; rendered as OSS's XML error body."""
 
-    def __init__(self, code: str, message: str, status: int = 400, ec: str | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        ec: str | None = None,
+        headers: dict | None = None,
+        details: tuple[tuple[str, str], ...] = (),
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
         self.ec = ec
         self.headers = headers or {}  # what the status itself requires, such as Allow on a 405
+        self.details = details  # further XML elements OSS adds for this code, e.g. StringToSign
 
 
 def invalid_value(name: str, value: str, ec: str | None) -> OssError:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
 
@@ -14,6 +15,7 @@ class SourceObject(NamedTuple):
     content_type: str
     cache_control: str | None
     stream: object  # the body, read once
+    metadata: dict = MappingProxyType({})  # the object's user metadata (x-amz-meta-*), lower-case names
 
     def read(self) -> bytes:
         return self.stream.read()
@@ -30,6 +32,18 @@ class Source(Protocol):
     def url_for(self, key: str) -> str:
         """A URL to the object itself, for originals too big to pass through Lambda."""
         ...
+
+
+class Bucket(Protocol):
+    """A bucket that is written to: styles beside the originals, `sys/saveas` targets."""
+
+    def open(self, key: str) -> SourceObject: ...
+
+    def put(self, key: str, body: bytes, content_type: str, metadata: dict | None = None) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self, prefix: str) -> list[str]: ...
 
 
 class Outputs(Protocol):

@@ -1,11 +1,16 @@
 """Request decoding: an API Gateway REST (v1), HTTP API (v2) or Function URL event -> ImageRequest.
 
 REST and Function URL paths arrive still percent-encoded and are decoded once here (`+`
-stays `+`); HTTP API paths arrive decoded. x-oss-process comes from the query string.
+stays `+`); HTTP API paths arrive decoded. x-oss-process comes from the query string; a body
+(POST, PUT) arrives as text or base64.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 from types import MappingProxyType
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote
@@ -14,6 +19,7 @@ from ..core.errors import OssError
 
 PROCESS_PARAM = "x-oss-process"
 MAX_KEY_BYTES = 1024
+MAX_BODY_BYTES = 64 * 1024  # the bodies we take (a saveas form, a style) are a few hundred bytes
 
 
 EMPTY = MappingProxyType({})  # a default mapping no caller can change
@@ -26,6 +32,11 @@ class ImageRequest(NamedTuple):
     headers: dict = EMPTY  # lower-case names
     request_id: str = ""
     query: tuple[tuple[str, str], ...] = ()  # every query parameter, decoded, in order
+    body: bytes = b""
+
+    def param(self, name: str) -> str | None:
+        """A query parameter's last value, or None when absent."""
+        return next((v for k, v in reversed(self.query) if k == name), None)
 
     @property
     def is_head(self) -> bool:
@@ -46,7 +57,17 @@ def from_event(event: dict) -> ImageRequest:
     process = next((v for k, v in reversed(query) if k == PROCESS_PARAM), None)
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     request_id = (event.get("requestContext") or {}).get("requestId", "")
-    return ImageRequest(method.upper(), key, process or None, headers, request_id, query)
+    return ImageRequest(method.upper(), key, process or None, headers, request_id, query, _body(event))
+
+
+def _body(event: dict) -> bytes:
+    raw = event.get("body") or ""
+    if not event.get("isBase64Encoded"):
+        return raw.encode()
+    try:
+        return base64.b64decode(raw)
+    except (binascii.Error, ValueError):
+        raise OssError("InvalidArgument", "The request body is not valid base64.", 400) from None
 
 
 def _v2(event: dict) -> tuple[str, str]:
@@ -67,3 +88,14 @@ def validate_key(key: str) -> None:
         raise OssError("InvalidArgument", "No object key is given in the path.", 400)
     if len(key.encode()) > MAX_KEY_BYTES:
         raise OssError("KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes.", 400)
+
+
+def check_body(req: ImageRequest) -> None:
+    """A body we take is small, and matches its Content-MD5 when the client sent one."""
+    if len(req.body) > MAX_BODY_BYTES:
+        raise OssError("EntityTooLarge", f"The request body is larger than {MAX_BODY_BYTES} bytes.", 400)
+    declared = req.headers.get("content-md5")
+    if declared is not None:
+        actual = base64.b64encode(hashlib.md5(req.body).digest()).decode()
+        if not hmac.compare_digest(declared.strip().encode(), actual.encode()):
+            raise OssError("InvalidDigest", "The Content-MD5 you specified did not match what we received.", 400)

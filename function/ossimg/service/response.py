@@ -80,6 +80,7 @@ def error_xml(err: OssError, request_id: str, host: str) -> bytes:
         f"<RequestId>{escape(request_id)}</RequestId>",
         f"<HostId>{escape(host)}</HostId>",
     ]
+    parts += [f"<{name}>{escape(value)}</{name}>" for name, value in err.details]
     if err.ec:
         parts.append(f"<EC>{escape(err.ec)}</EC>")
     inner = "\n  ".join(parts)

@@ -1,8 +1,9 @@
-"""One request end to end: decoded request + source -> HTTP response. AWS-free (the source is injected)."""
+"""Reading: an object, original or processed, with validators, 304s and oversize redirects; and the
+rendering `sys/saveas` shares. AWS-free (the stores are injected)."""
 
 from __future__ import annotations
 
-import hmac
+import re
 from typing import NamedTuple
 
 from ..config import Settings
@@ -11,22 +12,12 @@ from ..core.costs import Budget
 from ..core.deadline import NO_DEADLINE, Deadline
 from ..core.errors import OssError, OutputTooLarge, too_large
 from ..core.grammar import parse
-from ..core.pipeline import Job, render
-from .ports import Outputs, Source
+from ..core.pipeline import Job, Rendered, render
 from .request import ImageRequest, validate_key
-from .response import (
-    HttpResponse,
-    check_payload,
-    derived_etag,
-    error_response,
-    http_date,
-    is_not_modified,
-    max_raw_body,
-)
-from .signing import NO_KEYS, KeyRing, verify
+from .response import HttpResponse, check_payload, derived_etag, http_date, is_not_modified, max_raw_body
 from .styles import StyleStore, check_content, check_name, no_such_style, valid_name
 
-ORIGIN_HEADER = "x-origin-verify"
+STORED_LIMIT = "results are stored up to MAX_OUTPUT_BYTES"
 
 
 def check_key(settings: Settings, key: str) -> None:
@@ -37,43 +28,17 @@ def check_key(settings: Settings, key: str) -> None:
         raise OssError("AccessDenied", "This object is outside the prefixes this service may read.", 403)
 
 
-class Backends(NamedTuple):
-    """What requests read from and write to, built once per container at the edge."""
+class Target(NamedTuple):
+    """What a request reads: the object, its process string, and whether that came from a style."""
 
-    source: Source
-    styles: StyleStore
-    keys: KeyRing = NO_KEYS  # signing secrets; none: URLs need no signature
-    outputs: Outputs | None = None  # oversized results are stored and redirected to
-
-
-def handle(
-    req: ImageRequest,
-    settings: Settings,
-    backends: Backends,
-    deadline: Deadline = NO_DEADLINE,
-    budget: Budget | None = None,
-) -> HttpResponse:
-    """Never raises for anything a client did: OssError becomes OSS's XML error. `budget`: the
-    memory this request may use (default: the settings' memory limit)."""
-    try:
-        check_origin(req, settings)
-        verify(req.key, list(req.query), backends.keys)
-        return _serve(req, settings, backends, deadline, budget or Budget(settings.memory_limit_mb))
-    except OssError as err:
-        return error_response(err, req.request_id, req.headers.get("host", ""), settings.error_cache_control)
+    key: str
+    process: str | None
+    styled: bool = False
 
 
-def check_origin(req: ImageRequest, settings: Settings) -> None:
-    """Only the CDN knows the secret: a direct call to the API would skip its cache and its rules."""
-    if settings.origin_verify and not hmac.compare_digest(
-        req.headers.get(ORIGIN_HEADER, "").encode(), settings.origin_verify.encode()
-    ):
-        raise OssError("AccessDenied", "Requests must come through the CDN.", 403)
-
-
-def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> tuple[str, str | None]:
+def resolve_style(key: str, process: str | None, settings: Settings, styles: StyleStore) -> Target:
     """The object key and process string, with `style/<name>` or `<key><delimiter><name>` expanded."""
-    key, process = req.key, req.process
+    given = process
     if process and process.startswith("style/"):
         name = process.removeprefix("style/")
         check_name(name)
@@ -86,9 +51,18 @@ def resolve_style(req: ImageRequest, settings: Settings, styles: StyleStore) -> 
         # Only an existing style splits the path: keys that merely contain the delimiter still work.
         if valid_name(name) and (content := styles.get(name)) is not None:
             key, process = key[:cut], content
-    if process is not None and process != req.process:
+    styled = process is not None and process != given
+    if styled:
         check_content(process)
-    return key, process
+    return Target(key, process, styled)
+
+
+def check_process(process: str | None) -> None:
+    """`|` joins a chain to `sys/saveas`, which only a POST may carry."""
+    if process and "|" in process:
+        if "saveas" in process:
+            raise OssError("InvalidArgument", "sys/saveas is only allowed in a POST request.", 400)
+        raise OssError("InvalidArgument", "'|' may only join a process to sys/saveas, in a POST request.", 400)
 
 
 def accepted_formats(req: ImageRequest, chain) -> tuple[str, ...]:
@@ -126,13 +100,40 @@ def read_resource(source, key: str, settings: Settings) -> bytes:
         obj.close()
 
 
-def _serve(
-    req: ImageRequest, settings: Settings, backends: Backends, deadline: Deadline, budget: Budget
+def render_object(obj, chain, settings: Settings, source, job: Job, where: str) -> Rendered:
+    """A source object through a chain, within the source limits and the job's output cap (`where`
+    says what sets that cap)."""
+    settings.limits.check_bytes(obj.size)
+    data = obj.read()
+    resources = {mark: read_resource(source, mark, settings) for mark in chain.resource_keys()}
+    try:
+        return render(data, chain, job._replace(resources=resources))
+    except OutputTooLarge as err:
+        raise too_large(
+            f"The response would be more than {err.limit:,} bytes; {where} at most {err.limit:,} bytes. "
+            "Ask for a smaller size, a lower quality or a more compact format."
+        ) from None
+
+
+def job_for(settings: Settings, deadline: Deadline, budget: Budget, prefer=(), cap: int | None = None) -> Job:
+    return Job(settings.limits, settings.encoders, settings.font_dirs, {}, deadline, budget, prefer, cap)
+
+
+def serve(
+    req: ImageRequest,
+    target: Target,
+    settings: Settings,
+    backends,
+    deadline: Deadline = NO_DEADLINE,
+    budget: Budget | None = None,
+    lifetime: float | None = None,
 ) -> HttpResponse:
-    validate_key(req.key)
-    key, process = resolve_style(req, settings, backends.styles)
+    """GET or HEAD of an object. `lifetime`: seconds the request's signature has left, which
+    caches must not outlive."""
+    key = target.key
+    validate_key(key)
     check_key(settings, key)
-    chain = parse(process) if process else None  # bad requests cost no S3 call
+    chain = parse(target.process) if target.process else None  # bad requests cost no S3 call
     source, outputs = backends.source, backends.outputs
     prefer = accepted_formats(req, chain) if settings.auto_format else ()
     obj = source.open(key)
@@ -141,7 +142,7 @@ def _serve(
         headers = {
             "ETag": etag,
             "Last-Modified": http_date(obj.last_modified),
-            "Cache-Control": obj.cache_control or settings.cache_control,
+            "Cache-Control": capped(obj.cache_control or settings.cache_control, lifetime),
             "x-oss-request-id": req.request_id,
         }
         if settings.auto_format:
@@ -157,21 +158,10 @@ def _serve(
             output_key = settings.output_prefix + etag.strip('"')
             if outputs and (stored := outputs.find(output_key)):
                 return redirect(stored, settings, req)  # made and stored before: no work
-            settings.limits.check_bytes(obj.size)
-            data = obj.read()
-            resources = {mark: read_resource(source, mark, settings) for mark in chain.resource_keys()}
             cap = settings.max_output_bytes if outputs else max_raw_body()
-            try:
-                job = Job(
-                    settings.limits, settings.encoders, settings.font_dirs, resources, deadline, budget, prefer, cap
-                )
-                rendered = render(data, chain, job)
-            except OutputTooLarge as err:
-                where = "results are stored up to MAX_OUTPUT_BYTES" if outputs else "a Lambda response can carry"
-                raise too_large(
-                    f"The response would be more than {err.limit:,} bytes; {where} at most {err.limit:,} bytes. "
-                    "Ask for a smaller size, a lower quality or a more compact format."
-                ) from None
+            where = STORED_LIMIT if outputs else "a Lambda response can carry"
+            job = job_for(settings, deadline, budget or Budget(settings.memory_limit_mb), prefer, cap)
+            rendered = render_object(obj, chain, settings, source, job, where)
             body, content_type = rendered.body, rendered.content_type
             if outputs and len(body) > max_raw_body():
                 url = outputs.store(output_key, body, content_type, headers["Cache-Control"])
@@ -186,3 +176,15 @@ def _serve(
     if chain is not None and rendered.cost is not None:
         meta.update(estimate_mb=round(rendered.cost.total_megabytes), estimate_s=round(rendered.cost.seconds, 2))
     return HttpResponse(200, headers, b"" if req.is_head else body, text=described, meta=meta)
+
+
+def capped(cache_control: str, lifetime: float | None) -> str:
+    """Cache-Control whose max-age and s-maxage end no later than `lifetime` seconds from now."""
+    if lifetime is None:
+        return cache_control
+    limit = max(0, int(lifetime))
+
+    def shorter(match) -> str:
+        return f"{match.group(1)}={min(int(match.group(2)), limit)}"
+
+    return re.sub(r"\b(max-age|s-maxage)=(\d+)", shorter, cache_control)

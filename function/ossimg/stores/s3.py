@@ -1,5 +1,6 @@
 """S3 through boto3: the source bucket (GetObject, with the size known from the headers before the
-body is read) and the output bucket. The only module that talks to AWS.
+body is read; styles and `sys/saveas` results written, listed and deleted), and the output
+bucket. The only module that talks to AWS.
 
 boto3 honours AWS_ENDPOINT_URL_S3, so S3-compatible stores (and moto's server) work unchanged.
 """
@@ -64,7 +65,33 @@ class S3Source:
             content_type=r.get("ContentType") or "application/octet-stream",
             cache_control=r.get("CacheControl"),
             stream=r["Body"],
+            metadata=r.get("Metadata") or {},
         )
+
+    def put(self, key: str, body: bytes, content_type: str, metadata: dict | None = None) -> None:
+        self._call("put_object", Key=key, Body=body, ContentType=content_type, Metadata=metadata or {})
+
+    def delete(self, key: str) -> None:
+        self._call("delete_object", Key=key)
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        try:
+            return [item["Key"] for page in pages for item in page.get("Contents", ())]
+        except self._client_error() as exc:
+            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
+
+    def _call(self, operation: str, **params) -> None:
+        try:
+            getattr(self.client, operation)(Bucket=self.bucket, **params)
+        except self._client_error() as exc:
+            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
+
+    @staticmethod
+    def _client_error():
+        from botocore.exceptions import ClientError
+
+        return ClientError
 
 
 class S3Outputs:
@@ -104,9 +131,9 @@ def _mapped(code: str) -> Exception:
     if code in _MISSING:
         return no_such_key()
     if code in ("AccessDenied", "403"):
-        return OssError("AccessDenied", "Access to the source object is denied.", 403)
+        return OssError("AccessDenied", "This service has no permission for that object.", 403)
     if code == "NoSuchBucket":
-        return OssError("NoSuchBucket", "The source bucket does not exist.", 404)
+        return OssError("NoSuchBucket", "The bucket does not exist.", 404)
     if code in _BUSY:
         return OssError("ServiceUnavailable", "The source store is busy; try again.", 503)
-    return RuntimeError(f"S3 GetObject failed with {code}")
+    return RuntimeError(f"S3 failed with {code}")
