@@ -70,10 +70,12 @@ def test_every_parameter_is_described_and_choices_are_closed(template):
 
 
 def test_auto_format_normalises_accept_at_the_edge(template):
-    function = template["Resources"]["NormaliseAccept"]
-    assert function["Condition"] == "KeyOnAccept" and "image/avif" in function["Properties"]["FunctionCode"]
+    function = template["Resources"]["ViewerRequest"]
+    assert function["Condition"] == "HasViewerFunction"
+    assert "KeyOnAccept" in template["Conditions"]["HasViewerFunction"]["Or"][0]["Condition"]
+    assert "image/avif" in function["Properties"]["FunctionCode"]["Sub"][0]
     behaviour = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
-    assert behaviour["FunctionAssociations"]["If"][0] == "KeyOnAccept"
+    assert behaviour["FunctionAssociations"]["If"][0] == "HasViewerFunction"
     env = template["Resources"]["ImageFunction"]["Properties"]["Environment"]["Variables"]
     assert env["AUTO_FORMAT"] == {"Ref": "AutoFormat"}
 
@@ -97,24 +99,48 @@ def test_layer_requirements_are_exact_pins():
     assert not (ROOT / "function/requirements.txt").exists()  # SAM would bundle the deps twice
 
 
-def test_rest_api_is_regional_binary_with_get_and_head(template):
+def test_rest_api_is_regional_binary_with_reads_saveas_and_the_style_api(template):
     api = template["Resources"]["ImageApi"]["Properties"]
     assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
     assert api["BinaryMediaTypes"] == ["*/*"]
     assert "Cors" not in api  # */* breaks API Gateway's own CORS preflight
     events = template["Resources"]["ImageFunction"]["Properties"]["Events"].values()
     routes = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in events if e["Type"] == "Api"}
-    assert routes == {("/{proxy+}", "GET"), ("/{proxy+}", "HEAD")}
+    assert routes == {
+        ("/{proxy+}", "GET"),
+        ("/{proxy+}", "HEAD"),
+        ("/{proxy+}", "POST"),  # sys/saveas
+        ("/", "GET"),  # the style API lives on the bucket
+        ("/", "PUT"),
+        ("/", "DELETE"),
+    }
 
 
-def test_access_is_read_only_on_the_source_bucket_and_the_signing_parameter(template):
+def test_access_is_least_privilege_for_the_enabled_features(template):
+    """Read-only unless SaveAs or StyleApi grants a write, on exactly what it writes."""
     policies = template["Resources"]["ImageFunction"]["Properties"]["Policies"]
     assert policies[0] == {"S3ReadPolicy": {"BucketName": {"Ref": "SourceBucketName"}}}
     condition, statement, _ = policies[1]["If"]
     assert condition == "SignedUrls" and statement["Statement"][0]["Action"] == "ssm:GetParameter"
     condition, crud, _ = policies[2]["If"]
     assert condition == "HasOutputBucket" and crud == {"S3CrudPolicy": {"BucketName": {"Ref": "OutputBucket"}}}
-    assert len(policies) == 3
+    condition, statement, _ = policies[3]["If"]
+    (grant,) = statement["Statement"]
+    assert condition == "OssSigned" and grant["Action"] == "ssm:GetParameter"
+    assert "${OssAccessKeysParameter}" in grant["Resource"]["Sub"]
+    condition, statement, _ = policies[4]["If"]
+    (grant,) = statement["Statement"]
+    assert condition == "SavesAs" and grant["Action"] == "s3:PutObject"
+    to_target, source_only = grant["Resource"]["If"][1:]
+    assert [r["Sub"] for r in source_only] == ["arn:${AWS::Partition}:s3:::${SourceBucketName}/*"]
+    assert [r["Sub"] for r in to_target][1] == "arn:${AWS::Partition}:s3:::${SaveAsTargetBucket}/*"
+    condition, statement, _ = policies[5]["If"]
+    (grant,) = statement["Statement"]
+    assert condition == "WritesStyles" and grant["Action"] == ["s3:PutObject", "s3:DeleteObject"]
+    assert grant["Resource"]["Sub"].endswith("${SourceBucketName}/_styles/*")
+    assert len(policies) == 6
+    assert template["Parameters"]["SaveAs"]["Default"] == "false"
+    assert template["Parameters"]["StyleApi"]["Default"] == "false"
 
 
 def test_the_output_bucket_is_private_and_expires(template):
@@ -125,21 +151,38 @@ def test_the_output_bucket_is_private_and_expires(template):
     assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == {"Ref": "OutputRetentionDays"}
 
 
-def test_cdn_cache_key_is_the_process_string_only(template):
+def test_cdn_cache_key_is_the_process_string_unless_signatures_are_on(template):
     (policy,) = resources(template, "AWS::CloudFront::CachePolicy").values()
-    params = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+    config = policy["Properties"]["CachePolicyConfig"]
+    assert config["MinTTL"] == 0  # no-store is honoured
+    params = config["ParametersInCacheKeyAndForwardedToOrigin"]
     assert params["QueryStringsConfig"] == {
-        "QueryStringBehavior": "whitelist",  # signature parameters join the key only when signing is on
-        "QueryStrings": {"If": ["SignedUrls", ["x-oss-process", "x-expires", "x-signature"], ["x-oss-process"]]},
+        "If": [  # signed: all parameters, the viewer function reduces unsigned requests to x-oss-process
+            "AnySigned",
+            {"QueryStringBehavior": "all"},
+            {"QueryStringBehavior": "whitelist", "QueryStrings": ["x-oss-process"]},
+        ]
     }
+    assert template["Conditions"]["AnySigned"] == {"Or": [{"Condition": "SignedUrls"}, {"Condition": "OssSigned"}]}
+    assert {"Condition": "AnySigned"} in template["Conditions"]["HasViewerFunction"]["Or"]
     assert params["CookiesConfig"] == {"CookieBehavior": "none"}
-    assert params["HeadersConfig"] == {  # Accept only with auto-format, normalised by the CloudFront Function
+    condition, signed, unsigned = params["HeadersConfig"]["If"]
+    assert condition == "OssSigned"
+    with_accept, without = signed["Headers"]["If"][1:]
+    assert with_accept == ["Authorization", "Date", "x-oss-date", "x-oss-content-sha256", "Accept"]
+    assert without == ["Authorization", "Date", "x-oss-date", "x-oss-content-sha256"]
+    assert unsigned == {  # Accept only with auto-format, normalised by the CloudFront Function
         "If": ["KeyOnAccept", {"HeaderBehavior": "whitelist", "Headers": ["Accept"]}, {"HeaderBehavior": "none"}]
     }
     assert not params["EnableAcceptEncodingGzip"] and not params["EnableAcceptEncodingBrotli"]
     (dist,) = resources(template, "AWS::CloudFront::Distribution").values()
     behaviour = dist["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
-    assert behaviour["AllowedMethods"] == ["GET", "HEAD"] and behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["CachedMethods"] == ["GET", "HEAD"] and "POST" in behaviour["AllowedMethods"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    forwarding = {"If": ["OssSigned", {"Ref": "BodyHeadersPolicy"}, {"Ref": "AWS::NoValue"}]}
+    assert behaviour["OriginRequestPolicyId"] == forwarding
+    forwarded = template["Resources"]["BodyHeadersPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    assert forwarded["HeadersConfig"]["Headers"] == ["Content-Type", "Content-MD5"]
 
 
 def test_cfn_lint_passes():
@@ -167,9 +210,27 @@ def test_the_api_answers_only_cloudfront_unless_direct_access_is_allowed(templat
     secret = {"Select": [2, {"Split": ["/", {"Ref": "AWS::StackId"}]}]}
     assert template["Parameters"]["DirectApiAccess"]["Default"] == "false"
     env = template["Resources"]["ImageFunction"]["Properties"]["Environment"]["Variables"]
-    assert env["ORIGIN_VERIFY"] == {"If": ["OriginVerified", secret, ""]}
+    assert env["ORIGIN_VERIFY"] == secret  # always: the function knows what the CDN already checked
+    assert env["DIRECT_ACCESS"] == {"Ref": "DirectApiAccess"}
     origin = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"][0]
-    header = origin["OriginCustomHeaders"]["If"][1][0]
-    assert header == {"HeaderName": "X-Origin-Verify", "HeaderValue": secret}
+    assert origin["OriginCustomHeaders"] == [{"HeaderName": "X-Origin-Verify", "HeaderValue": secret}]
     policy = template["Resources"]["ImageCachePolicy"]["Properties"]["CachePolicyConfig"]
     assert "X-Origin-Verify" not in str(policy)  # a request header CloudFront adds, never part of the key
+
+
+def test_every_oss_setting_reaches_the_function(template):
+    env = template["Resources"]["ImageFunction"]["Properties"]["Environment"]["Variables"]
+    for variable, parameter in {
+        "OSS_ACCESS_KEYS_PARAMETER": "OssAccessKeysParameter",
+        "OSS_BUCKET": "OssBucketName",
+        "SOURCE_ACL": "SourceAcl",
+        "PROTECTED_SUFFIXES": "ProtectedSuffixes",
+        "REFERER_ALLOW": "RefererAllow",
+        "REFERER_DENY": "RefererDeny",
+        "REFERER_ALLOW_EMPTY": "RefererAllowEmpty",
+        "REFERER_TRUNCATE_QUERY": "RefererTruncateQuery",
+        "SAVEAS": "SaveAs",
+        "STYLE_API": "StyleApi",
+    }.items():
+        assert env[variable] == {"Ref": parameter}, variable
+    assert env["SAVEAS_BUCKETS"]["If"][0] == "SavesToTarget"
