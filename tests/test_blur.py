@@ -25,9 +25,14 @@ def test_blur_radius_bounds_the_spread():
         ("blur,r_200,s_2", "InvalidArgument", "0040-00000241"),
         ("blur,r_abc,s_2", "InvalidArgument", "0040-00000241"),
         ("blur,s_2", "MissingArgument", "0040-00000241"),
-        ("blur,r_2", "MissingArgument", None),
-        ("blur,r_2,s_51", "InvalidArgument", None),
-        ("blur,r_2,s_2,g_face", "InvalidArgument", None),
+        # OSS's EC pages: s missing, not a number or out of range is 0040-00000242; an unknown g is
+        # 0004-00000243; g_face's p out of 1..200 is 0004-00000244.
+        ("blur,r_2", "MissingArgument", "0040-00000242"),
+        ("blur,r_2,s_51", "InvalidArgument", "0040-00000242"),
+        ("blur,r_2,s_x", "InvalidArgument", "0040-00000242"),
+        ("blur,r_2,s_2,g_fac", "InvalidArgument", "0004-00000243"),
+        ("blur,r_2,s_2,g_face,p_201", "InvalidArgument", "0004-00000244"),
+        ("blur,r_2,s_2,g_face", "InvalidArgument", None),  # faces need a detector (not offered yet)
     ],
 )
 def test_documented_errors(process, code, ec):  # and the EC catalogue

@@ -49,7 +49,7 @@ def test_quality_capital_q_wins_over_q():
         ("image/", "MissingArgument", "0040-00000212"),
         ("image", "MissingArgument", "0040-00000212"),
         ("image/slim,1", "InvalidArgument", "0040-00000213"),
-        ("image/resize", "MissingArgument", None),
+        ("image/resize", "MissingArgument", "0040-00000322"),  # OSS's EC page: a bare resize
         ("image/resize,w_0", "InvalidArgument", "0040-00000312"),
         ("image/resize,w_16385", "InvalidArgument", "0040-00000312"),
         ("image/resize,w_abc", "InvalidArgument", "0040-00000312"),
@@ -60,17 +60,25 @@ def test_quality_capital_q_wins_over_q():
         ("image/resize,p_1001", "InvalidArgument", "0040-00000317"),
         ("image/resize,m_abc,w_10", "InvalidArgument", "0040-00000311"),
         ("image/resize,limit_3,w_10", "InvalidArgument", "0040-00000319"),
-        ("image/resize,w_10,color_GGGGGG", "InvalidArgument", None),
+        ("image/resize,w_10,color_GGGGGG", "InvalidArgument", "0040-00000318"),  # not 6 hex digits
+        ("image/resize,w_10,color_FFF", "InvalidArgument", "0040-00000318"),
+        ("image/resize,w_0,h_0", "InvalidArgument", "0040-00000321"),  # both sides zero: their own code
         ("image/crop,w_-1", "InvalidArgument", "0040-00000225"),
         ("image/crop,w_abc", "InvalidArgument", "0040-00000225"),
         ("image/crop,h_-5", "InvalidArgument", "0040-00000226"),
-        ("image/crop,g_middle", "InvalidArgument", None),
+        ("image/crop,g_middle", "InvalidArgument", "0040-00000209"),  # an unknown gravity
         ("image/rotate,400", "InvalidArgument", "0040-00000217"),
         ("image/rotate,abc", "InvalidArgument", "0040-00000217"),
         ("image/rotate,a_90", "InvalidArgument", "0040-00000217"),
         ("image/rotate,-90", "InvalidArgument", "0040-00000217"),
         ("image/auto-orient,abc", "InvalidArgument", "0040-00000215"),
         ("image/auto-orient,10", "InvalidArgument", "0040-00000215"),
+        # OSS's EC pages: a bare rotate or auto-orient names no value (0040-00000216, 0040-00000214),
+        # and more values than an action takes is 0040-00000203.
+        ("image/rotate", "MissingArgument", "0040-00000216"),
+        ("image/resize,w_100/auto-orient", "MissingArgument", "0040-00000214"),
+        ("image/rotate,90,200,300", "InvalidArgument", "0040-00000203"),
+        ("image/bright,10,20", "InvalidArgument", "0040-00000203"),
         ("image/quality", "MissingArgument", "0040-00000307"),
         ("image/quality,Q_200", "InvalidArgument", "0040-00000308"),
         ("image/quality,Q_0", "InvalidArgument", "0040-00000308"),
@@ -96,9 +104,9 @@ def test_invalid_value_message_uses_oss_wording():
     assert error_of("image/resize,w_0").message == "The value: 0 of parameter: w is invalid."
 
 
-@pytest.mark.parametrize("process", ["image/rotate", "image/auto-orient", "image/info,foo", "image/resize,w_10/"])
+@pytest.mark.parametrize("process", ["image/info,foo", "image/resize,w_10/", "image/rotate,90,"])
 def test_lenient_forms(process):
-    parse(process)  # defaults fill bare value actions; trailing slashes and stray items are ignored
+    parse(process)  # trailing slashes, empty and stray items are ignored
 
 
 @pytest.mark.parametrize(

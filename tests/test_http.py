@@ -219,3 +219,14 @@ def test_any_stored_bytes_pass_through_untouched(get, s3, content_type):
     s3.put_object(Bucket=BUCKET, Key=f"blobs/{content_type}", Body=body, **extra)
     reply = get(f"/blobs/{content_type}")
     assert reply.status == 200 and reply.body == body
+
+
+def test_error_bodies_end_with_ec_and_its_recommended_doc(get):
+    """OSS's error bodies: Code, Message, RequestId, HostId, the code's own fields, EC, RecommendDoc."""
+    reply = get("/example.jpg", "x-oss-process=image/rotate")
+    tags = re.findall(r"<(\w+)>", reply.text)
+    assert tags == ["Error", "Code", "Message", "RequestId", "HostId", "EC", "RecommendDoc"]
+    fields = xml_error(reply)
+    assert fields["EC"] == "0040-00000216"
+    assert fields["RecommendDoc"] == "https://api.aliyun.com/troubleshoot?q=0040-00000216"
+    assert "RecommendDoc" not in get("/example.jpg", "x-oss-process=video/snapshot").text  # no EC, no link

@@ -244,8 +244,17 @@ def test_documented_errors(process, code, ec):  # and the EC catalogue
     assert (caught.value.code, caught.value.ec, caught.value.status) == (code, ec, 400)
 
 
-def test_text_of_64_characters_is_accepted_padded_or_not():
-    parse(f"watermark,text_{text('字' * 64)}".join(["image/", ""]))
+def test_text_up_to_64_utf8_bytes_is_accepted_padded_or_not():
+    """OSS's 0040-00000259 page: the decoded text may be 64 long, counted in UTF-8 bytes (21 CJK characters)."""
+    parse(f"watermark,text_{text('字' * 21)}".join(["image/", ""]))
+    parse(f"watermark,text_{text('a' * 64)}".join(["image/", ""]))
+    for too_long in ("字" * 22, "a" * 65):
+        with pytest.raises(OssError) as caught:
+            parse(f"image/watermark,text_{text(too_long)}")
+        assert caught.value.ec == "0040-00000259"
+    with pytest.raises(OssError) as caught:
+        parse("image/watermark,text_not*base64")
+    assert caught.value.ec == "0040-00000257"  # not base64; empty text is 0040-00000258
     padded = __import__("base64").urlsafe_b64encode(b"Hello World").decode()
     assert padded.endswith("=") and parse(f"image/watermark,text_{padded}").calls[0].args["text"] == "Hello World"
 

@@ -112,6 +112,7 @@ def _embedded(param, text: str) -> Embedded:
 
 
 PERCENT = Int("P", 1, 100)
+TOO_MANY_VALUES_EC = "0040-00000203"  # rotate,90,180: more values than the action takes
 
 
 def parse(process: str) -> Chain:
@@ -152,7 +153,7 @@ def _value_args(action: Action, items: list[str]) -> dict:
             raise missing_argument(f"{action.name} needs a value.", action.missing_ec)
         return {param.name: param.default}
     if len(items) > 1:
-        raise invalid_value(param.name, ",".join(items), param.ec)
+        raise invalid_value(param.name, ",".join(items), TOO_MANY_VALUES_EC)
     return {param.name: parse_value(param, items[0])}
 
 

@@ -17,6 +17,7 @@ PIPELINE_VERSION = "1"  # bump when the same request would give different bytes
 
 
 EMPTY = MappingProxyType({})  # a default mapping no caller can change
+RECOMMEND_DOC = "https://api.aliyun.com/troubleshoot?q="  # OSS links each EC to its diagnosis page
 
 
 class HttpResponse(NamedTuple):
@@ -83,6 +84,7 @@ def error_xml(err: OssError, request_id: str, host: str) -> bytes:
     parts += [f"<{name}>{escape(value)}</{name}>" for name, value in err.details]
     if err.ec:
         parts.append(f"<EC>{escape(err.ec)}</EC>")
+        parts.append(f"<RecommendDoc>{RECOMMEND_DOC}{escape(err.ec)}</RecommendDoc>")
     inner = "\n  ".join(parts)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  {inner}\n</Error>\n'.encode()
 

@@ -10,7 +10,8 @@ from .base import Action
 
 ACTION = Action(
     name="auto-orient",
-    value=Int("auto-orient", 0, 1, default=1, ec="0040-00000215"),
+    value=Int("auto-orient", 0, 1, ec="0040-00000215"),
+    missing_ec="0040-00000214",  # a bare `auto-orient` names no value
     animates=lambda a: True,
     orients=lambda a: bool(a["auto-orient"]),
 )

@@ -34,8 +34,9 @@ ACTION = Action(
     name="blur",
     params=(
         Int("r", 1, 50, ec="0040-00000241", required=True),
-        Int("s", 1, 50, required=True),
-        Enum("g", ("face", "faces")),
+        Int("s", 1, 50, ec="0040-00000242", required=True),
+        Enum("g", ("face", "faces"), ec="0004-00000243"),
+        Int("p", 1, 200, ec="0004-00000244"),  # the face box's scale, for g_face / g_faces
     ),
     missing_ec="0040-00000241",
     check=check,

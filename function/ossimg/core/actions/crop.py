@@ -30,7 +30,7 @@ ACTION = Action(
         Int("h", 0, None, ec="0040-00000226"),
         Int("x", 0, None, default=0),
         Int("y", 0, None, default=0),
-        Enum("g", GRID, default="nw"),
+        Enum("g", GRID, default="nw", ec="0040-00000209"),
     ),
     size=size,
     region=box,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PIL import Image
 
 from ..codecs import resample
-from ..errors import missing_argument
+from ..errors import invalid_value, missing_argument
 from ..geometry import scale_side
 from ..params import Enum, Hex, Int
 from .base import Action, Size
@@ -69,6 +69,11 @@ def _follow_ratio(size: Size, w: int | None, h: int | None) -> Size:
 
 
 def check(a: dict) -> None:
+    if a.get("w") == 0 and a.get("h") == 0:
+        raise invalid_value("w, h", "0", "0040-00000321")
+    for side, ec in (("w", "0040-00000312"), ("h", "0040-00000313")):
+        if a.get(side) == 0:
+            raise invalid_value(side, "0", ec)
     if not any(a.get(k) for k in "whlsp"):
         raise missing_argument("resize needs at least one of w, h, l, s or p.", None)
 
@@ -107,14 +112,15 @@ ACTION = Action(
     name="resize",
     params=(
         Enum("m", MODES, default="lfit", ec="0040-00000311"),
-        Int("w", 1, 16384, ec="0040-00000312"),
-        Int("h", 1, 16384, ec="0040-00000313"),
+        Int("w", 0, 16384, ec="0040-00000312"),  # 0 is refused by check(), with its own code beside h_0
+        Int("h", 0, 16384, ec="0040-00000313"),
         Int("l", 1, 16384, ec="0040-00000314"),
         Int("s", 1, 16384, ec="0040-00000315"),
         Int("p", 1, 1000, ec="0040-00000317"),
         Int("limit", 0, 1, default=1, ec="0040-00000319"),
-        Hex("color", default="FFFFFF"),
+        Hex("color", default="FFFFFF", ec="0040-00000318"),
     ),
+    missing_ec="0040-00000322",  # a bare `resize`
     check=check,
     size=size,
     draft=draft,

@@ -49,7 +49,8 @@ def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
 
 ACTION = Action(
     name="rotate",
-    value=Int("rotate", 0, 360, default=0, ec="0040-00000217"),
+    value=Int("rotate", 0, 360, ec="0040-00000217"),
+    missing_ec="0040-00000216",  # a bare `rotate` names no angle
     size=size,
     apply=apply,
     cost=Cost(copies=1, ns_out=70),  # arbitrary angles: bicubic into a new canvas

@@ -22,7 +22,7 @@ from ..geometry import CELLS, GRID
 from ..params import B64, Embedded, Enum, Hex, Int
 from .base import Action, Size
 
-MAX_TEXT_CHARS = 64
+MAX_TEXT_BYTES = 64  # UTF-8 bytes once decoded: 64 Latin letters, or 21 CJK characters
 # OSS font names -> bundled open fonts. The FangZheng faces are not free, so Droid Sans Fallback
 # (Song/Kai/FangSong) and WenQuanYi Zen Hei (Hei) stand in for them.
 FONTS = {
@@ -46,7 +46,7 @@ def check(a: dict) -> None:
     if "text" in a:
         if not a["text"]:
             raise invalid_value("text", "", "0040-00000258")
-        if len(a["text"]) > MAX_TEXT_CHARS:
+        if len(a["text"].encode()) > MAX_TEXT_BYTES:
             raise invalid_value("text", a["text"], "0040-00000259")
         if a["type"] not in FONTS:
             raise invalid_value("type", a["type"], "0040-00000251")
@@ -229,7 +229,7 @@ ACTION = Action(
         Int("fill", 0, 1, default=0, ec="0040-00000274"),
         Int("padx", 0, 4096, default=0, ec="0040-00000276"),
         Int("pady", 0, 4096, default=0, ec="0040-00000277"),
-        B64("text", ec="0040-00000258"),
+        B64("text", ec="0040-00000257"),
         B64("type", default="wqy-zenhei", ec="0040-00000250"),
         Hex("color", default="000000", ec="0040-00000254"),
         Int("size", 1, 1000, default=40, ec="0040-00000256"),
