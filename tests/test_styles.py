@@ -62,7 +62,10 @@ def test_a_key_that_merely_contains_the_delimiter_is_still_a_key(get, s3):
     s3.put_object(Bucket=BUCKET, Key="wow!photo.jpg", Body=sample("example.jpg"))
     reply = get("/wow!photo.jpg")
     assert reply.status == 200 and reply.body == sample("example.jpg")
-    assert get("/example.jpg!nostyle").status == 404  # no such style, and no such key
+    # OSS answers NoSuchStyle when the suffix names no style; here only when the whole key is no object either.
+    missing = get("/example.jpg!nostyle")
+    assert missing.status == 404 and xml_code(missing)["Code"] == "NoSuchStyle"
+    assert xml_code(get("/nothing-here.jpg"))["Code"] == "NoSuchKey"  # no delimiter: the key is missing
 
 
 def test_invalid_style_content_is_refused_at_use(get, s3):

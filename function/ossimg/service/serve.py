@@ -34,11 +34,12 @@ class Target(NamedTuple):
     key: str
     process: str | None
     styled: bool = False
+    unknown_style: str | None = None  # `<key>!<name>` where no style <name> exists (yet the key may)
 
 
 def resolve_style(key: str, process: str | None, settings: Settings, styles: StyleStore) -> Target:
     """The object key and process string, with `style/<name>` or `<key><delimiter><name>` expanded."""
-    given = process
+    given, unknown = process, None
     if process and process.startswith("style/"):
         name = process.removeprefix("style/")
         check_name(name)
@@ -51,10 +52,12 @@ def resolve_style(key: str, process: str | None, settings: Settings, styles: Sty
         # Only an existing style splits the path: keys that merely contain the delimiter still work.
         if valid_name(name) and (content := styles.get(name)) is not None:
             key, process = key[:cut], content
+        elif valid_name(name):
+            unknown = name
     styled = process is not None and process != given
     if styled:
         check_content(process)
-    return Target(key, process, styled)
+    return Target(key, process, styled, unknown)
 
 
 def check_process(process: str | None) -> None:
@@ -136,7 +139,14 @@ def serve(
     chain = parse(target.process) if target.process else None  # bad requests cost no S3 call
     source, outputs = backends.source, backends.outputs
     prefer = accepted_formats(req, chain) if settings.auto_format else ()
-    obj = source.open(key)
+    try:
+        obj = source.open(key)
+    except OssError as err:
+        # OSS answers NoSuchStyle for `<key>!<name>` naming no style; a key that merely contains
+        # the delimiter is served when it exists, so only a missing one gets that answer.
+        if err.code == "NoSuchKey" and target.unknown_style:
+            raise no_such_style(target.unknown_style) from None
+        raise
     try:
         etag = derived_etag(obj.etag, chain.canonical + "".join(f"|{f}" for f in prefer) if chain else None)
         headers = {
