@@ -84,10 +84,15 @@ def get(s3):
     return call
 
 
+def xml_fields(body: bytes) -> dict:
+    """The leaf elements of an XML body, by name (the last of repeated ones)."""
+    return dict(re.findall(r"<(\w+)>([^<]*)</\1>", body.decode()))
+
+
 def xml_error(reply) -> dict:
     """The fields of an OSS XML error body (a Reply or an HttpResponse)."""
     assert reply.headers["Content-Type"] == "application/xml"
-    return dict(re.findall(r"<(\w+)>([^<]*)</\1>", reply.body.decode()))
+    return xml_fields(reply.body)
 
 
 OSS_KEY_ID, OSS_SECRET = "LTAI5tExample", "s3cr3t-Example"

@@ -59,9 +59,10 @@ def server(running):
     return running[0]
 
 
-def fetch(url: str, method: str = "GET"):
+def fetch(url: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=30) as r:
+        with urllib.request.urlopen(request, timeout=30) as r:
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers), err.read()

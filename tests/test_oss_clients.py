@@ -5,16 +5,15 @@ import base64
 import datetime
 import io
 import time
-import urllib.error
-import urllib.request
 
 import alibabacloud_oss_v2 as oss
 import oss2
 import pytest
 from PIL import Image
 
+from conftest import xml_fields
 from devtools.samples import BUCKET
-from test_local_server import start_server
+from test_local_server import fetch, start_server
 
 KEY_ID, SECRET = "LTAI5tClient", "client-secret-1"
 KEYS = {"OSS_ACCESS_KEYS": f"{KEY_ID}:{SECRET}"}
@@ -69,27 +68,12 @@ def v2_client(base: str) -> oss.Client:
     return oss.Client(config)
 
 
-def fetch(url: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
 def width(body: bytes) -> int:
     return Image.open(io.BytesIO(body)).width
 
 
 def b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def error_of(body: bytes) -> dict:
-    import re
-
-    return dict(re.findall(r"<(\w+)>([^<]*)</\1>", body.decode()))
 
 
 # Signed URLs --------------------------------------------------------------------------------------
@@ -110,19 +94,19 @@ def test_v1_and_v4_presigned_gets_return_the_processed_image(open_server):
 def test_expired_and_tampered_urls_are_403_with_oss_codes(open_server):
     expired = v1_bucket(open_server).sign_url("GET", "example.jpg", -10, params={"x-oss-process": "image/resize,w_100"})
     status, _, body = fetch(expired)
-    assert status == 403 and error_of(body)["Code"] == "AccessDenied" and error_of(body)["EC"] == "0002-00000069"
-    assert error_of(body)["Message"] == "Request has expired."
+    assert status == 403 and xml_fields(body)["Code"] == "AccessDenied" and xml_fields(body)["EC"] == "0002-00000069"
+    assert xml_fields(body)["Message"] == "Request has expired."
 
     request = oss.GetObjectRequest(bucket=BUCKET, key="example.jpg", process="image/resize,w_120")
     short = v2_client(open_server).presign(request, expires=datetime.timedelta(seconds=2)).url
     time.sleep(3.1)
     status, _, body = fetch(short)
-    assert status == 403 and error_of(body)["Message"] == "Request has expired."
+    assert status == 403 and xml_fields(body)["Message"] == "Request has expired."
 
     fresh = v1_bucket(open_server).sign_url("GET", "example.jpg", 60, params={"x-oss-process": "image/resize,w_100"})
     status, _, body = fetch(fresh.replace("w_100", "w_900"))
-    assert status == 403 and error_of(body)["Code"] == "SignatureDoesNotMatch"
-    assert error_of(body)["EC"] == "0002-00000040" and "w_900" in error_of(body)["StringToSign"]
+    assert status == 403 and xml_fields(body)["Code"] == "SignatureDoesNotMatch"
+    assert xml_fields(body)["EC"] == "0002-00000040" and "w_900" in xml_fields(body)["StringToSign"]
 
 
 def test_sdk_calls_with_a_wrong_key_fail_as_on_oss(open_server):
@@ -159,7 +143,7 @@ def test_process_object_saves_and_get_object_reads_it_back(open_server):
 def test_an_unsigned_saveas_writes_nothing(open_server):
     body = f"x-oss-process=image/resize,w_10|sys/saveas,o_{b64('thumbs/anonymous.jpg')}".encode()
     status, _, reply = fetch(f"{open_server}/example.jpg?x-oss-process", "POST", body=body)
-    assert status == 403 and error_of(reply)["Code"] == "AccessDenied"
+    assert status == 403 and xml_fields(reply)["Code"] == "AccessDenied"
     with pytest.raises(oss2.exceptions.NoSuchKey):
         v1_bucket(open_server).get_object("thumbs/anonymous.jpg")
 
@@ -198,7 +182,7 @@ def test_the_four_style_calls_round_trip_and_the_style_serves(open_server):
 
 def test_a_private_source_refuses_unsigned_reads_and_serves_signed_ones(private_server):
     status, _, body = fetch(f"{private_server}/example.jpg?x-oss-process=image/resize,w_100")
-    assert status == 403 and error_of(body)["EC"] == "0003-00000001"
+    assert status == 403 and xml_fields(body)["EC"] == "0003-00000001"
     bucket = v1_bucket(private_server)
     status, _, body = fetch(bucket.sign_url("GET", "example.jpg", 60, params={"x-oss-process": "image/resize,w_90"}))
     assert status == 200 and width(body) == 90
@@ -215,7 +199,7 @@ def test_protected_suffixes_and_referer_rules_as_oss(guarded_server):
     good = {"Referer": "https://www.example.com/gallery"}
     for query in ("", "?x-oss-process=image/resize,w_10"):
         status, _, body = fetch(f"{guarded_server}/example.jpg{query}", headers=good)
-        assert status == 403 and "style" in error_of(body)["Message"]
+        assert status == 403 and "style" in xml_fields(body)["Message"]
     status, _, body = fetch(f"{guarded_server}/example.jpg?x-oss-process=style/thumb", headers=good)
     assert status == 200 and Image.open(io.BytesIO(body)).format
     status, _, _ = fetch(f"{guarded_server}/transparent.png?x-oss-process=image/resize,w_10", headers=good)
@@ -223,7 +207,7 @@ def test_protected_suffixes_and_referer_rules_as_oss(guarded_server):
 
     for headers in ({}, {"Referer": "https://evil.com/page"}):  # empty referers not allowed here
         status, _, body = fetch(f"{guarded_server}/example.jpg?x-oss-process=style/thumb", headers=headers)
-        assert status == 403 and error_of(body)["EC"] == "0003-00000503"
+        assert status == 403 and xml_fields(body)["EC"] == "0003-00000503"
 
     bucket = v1_bucket(guarded_server)
     signed = bucket.sign_url("GET", "example.jpg", 60, params={"x-oss-process": "image/resize,w_10"})

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import OSS_KEY_ID, OSS_SECRET, oss_signed, sample, xml_error
+from conftest import OSS_KEY_ID, OSS_SECRET, oss_signed, sample, xml_error, xml_fields
 from ossimg.config import Settings
 from ossimg.service.handle import Backends, handle
 from ossimg.service.request import ImageRequest
@@ -35,16 +35,12 @@ def call(source, method, name=None, content=None, settings=SETTINGS, body=None, 
     return handle(req, settings, backends)
 
 
-def fields(reply) -> dict:
-    return dict(re.findall(r"<(\w+)>([^<]*)</\1>", reply.body.decode()))
-
-
 def test_put_get_list_delete_round_trip(source):
     assert call(source, "PUT", "thumb", "image/resize,w_100").status == 200
     assert source.objects["_styles/thumb"] == b"image/resize,w_100"  # where `make style` writes
     got = call(source, "GET", "thumb")
     assert got.status == 200 and got.headers["Content-Type"] == "application/xml"
-    style = fields(got)
+    style = xml_fields(got.body)
     assert (style["Name"], style["Content"], style["Category"]) == ("thumb", "image/resize,w_100", "image")
     created = datetime.strptime(style["CreateTime"], "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
     assert abs((created - datetime.now(UTC)).total_seconds()) < 120
@@ -61,10 +57,10 @@ def test_put_get_list_delete_round_trip(source):
 
 def test_a_stored_style_serves_and_keeps_its_creation_time(source):
     call(source, "PUT", "small", "image/resize,w_30")
-    first = fields(call(source, "GET", "small"))["CreateTime"]
+    first = xml_fields(call(source, "GET", "small").body)["CreateTime"]
     source.metadata["_styles/small"]["created"] = "Wed, 20 May 2020 12:07:15 GMT"  # as if made long ago
     call(source, "PUT", "small", "image/resize,w_31")
-    again = fields(call(source, "GET", "small"))
+    again = xml_fields(call(source, "GET", "small").body)
     assert again["CreateTime"] == "Wed, 20 May 2020 12:07:15 GMT" and again["Content"] == "image/resize,w_31"
     assert first
     req = ImageRequest("GET", "a.jpg", "style/small", {}, "r", (("x-oss-process", "style/small"),))
