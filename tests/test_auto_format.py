@@ -47,6 +47,17 @@ def test_animations_get_animated_webp_never_avif(auto):
     assert reply.headers["Content-Type"] == "image/webp" and reply.image.n_frames == 3
 
 
+def test_a_source_too_big_for_webp_is_not_negotiated_to_webp(auto, monkeypatch):
+    """WebP conversion needs the source within its side limit (OSS's format page): negotiation
+    passes over WebP rather than answering an error the client did not ask for."""
+    import app
+
+    limits = app.SETTINGS.limits._replace(max_webp_side=399, max_avif_pixels=100)
+    monkeypatch.setattr(app, "SETTINGS", app.SETTINGS._replace(limits=limits))
+    reply = call("/example.jpg", "x-oss-process=image/resize,w_100", AVIF_AND_WEBP)
+    assert reply.status == 200 and reply.headers["Content-Type"] == "image/jpeg" and reply.image.size == (100, 67)
+
+
 def test_too_big_for_avif_falls_back(auto, monkeypatch):
     import app
 

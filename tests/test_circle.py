@@ -25,6 +25,15 @@ def test_circle_is_white_outside_in_jpeg_and_transparent_in_png():
     assert all(abs(a - b) < 12 for a, b in zip(image.getpixel((100, 100))[:3], centre))
 
 
+def test_circle_then_bmp_is_transparent_outside():
+    """OSS's circle page: outside the circle is transparent for PNG, WebP and BMP, white only for JPG."""
+    image, rendered = run(DEMO, "image/circle,r_50/format,bmp")
+    assert rendered.content_type == "image/bmp" and image.format == "BMP"
+    assert image.mode == "RGBA" and image.size == (101, 101)
+    assert image.getpixel((0, 0))[3] == 0 and image.getpixel((100, 100))[3] == 0
+    assert image.getpixel((50, 50))[3] == 255
+
+
 def test_circle_then_webp_keeps_transparency():
     image, _ = run(DEMO, "image/circle,r_50/format,webp")
     assert image.mode == "RGBA" and image.getpixel((0, 0))[3] == 0

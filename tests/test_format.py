@@ -76,9 +76,65 @@ def test_transparency_is_flattened_on_white_for_jpeg(objects):
 
 
 def test_transparency_survives_formats_with_alpha(objects):
-    for fmt in ("png", "webp"):
+    """OSS's format page: PNG, WebP and BMP hold transparency. A BMP with alpha is written with a
+    V5 header whose masks name the alpha byte, which readers honour (Pillow's own 32-bit BMP is
+    read back opaque)."""
+    for fmt in ("png", "webp", "bmp"):
         image, _ = run(objects["transparent.png"][0], f"image/format,{fmt}")
-        assert image.mode == "RGBA" and image.getpixel((2, 2))[3] == 0
+        assert image.mode == "RGBA" and image.getpixel((2, 2))[3] == 0, fmt
+        assert image.getpixel((image.width // 2, image.height // 2))[3] == 255, fmt
+
+
+def test_bmp_alpha_is_bit_exact_and_opaque_bmp_stays_24_bit(objects):
+    source = Image.open(io.BytesIO(objects["transparent.png"][0])).convert("RGBA")
+    image, rendered = run(objects["transparent.png"][0], "image/format,bmp")
+    assert image.tobytes() == source.tobytes()
+    assert rendered.body[14:18] == (124).to_bytes(4, "little")  # BITMAPV5HEADER
+    opaque, rendered = run(sample("example.jpg"), "image/resize,w_100/format,bmp")
+    assert opaque.mode == "RGB" and rendered.body[28] == 24  # bits per pixel
+
+
+def test_a_heic_with_alpha_cannot_become_jpg(objects, heif):
+    """OSS's format page: HEIC images with an alpha channel cannot be converted to JPG."""
+    import pillow_heif
+
+    rgba = Image.open(io.BytesIO(objects["transparent.png"][0])).convert("RGBA")
+    out = io.BytesIO()
+    pillow_heif.from_pillow(rgba).save(out, quality=90)
+    with pytest.raises(Exception) as caught:
+        run(out.getvalue(), "image/resize,w_100/format,jpg")
+    err = caught.value
+    assert (err.status, err.code, err.ec) == (400, "InvalidArgument", None) and "alpha" in err.message
+    image, _ = run(out.getvalue(), "image/resize,w_100/format,png")  # other formats keep the alpha
+    assert image.mode == "RGBA" and image.getpixel((1, 1))[3] < 16
+    opaque, _ = run(objects["example.heic"][0], "image/resize,w_100/format,jpg")  # no alpha: converted
+    assert opaque.format == "JPEG" and opaque.width == 100
+
+
+def test_webp_conversion_refuses_a_source_over_its_side_limit(heif):
+    """OSS's format page: converting to WebP fails when the *source* is over 16,383 px a side,
+    even when the result is smaller (the limit is configurable; 399 here)."""
+    from ossimg.core.limits import Limits
+
+    limits = Limits(max_webp_side=399)
+    with pytest.raises(Exception) as caught:
+        run(sample("example.jpg"), "image/resize,w_100/format,webp", limits)
+    assert (caught.value.code, caught.value.ec) == ("ImageTooLarge", "0040-00000011")
+    image, _ = run(sample("example.jpg"), "image/resize,w_100/format,webp", Limits(max_webp_side=400))
+    assert image.format == "WEBP" and image.size == (100, 67)
+
+
+@pytest.mark.parametrize(
+    "key, ec", [("example.webp", "0040-00000010"), ("example.heic", "0040-00000020"), ("example.avif", "0040-00000021")]
+)
+def test_a_damaged_source_gets_its_formats_code(objects, key, ec):
+    """OSS's EC pages 0040-00000010 (WebP), 0040-00000020 (HEIC) and 0040-00000021 (AVIF): the
+    source of that format cannot be decoded; other formats answer 0040-00000005."""
+    data = objects[key][0]
+    for broken in (data[: len(data) // 2], data[:64]):
+        with pytest.raises(Exception) as caught:
+            run(broken, "image/resize,w_100")
+        assert (caught.value.status, caught.value.code, caught.value.ec) == (400, "BadRequest", ec)
 
 
 def test_icc_profile_is_kept():

@@ -90,8 +90,21 @@ def test_output_format_limits(no_decoding):
 
 
 def test_output_limits_apply_to_the_final_size():
-    image, _ = run(sample("example.jpg"), "image/resize,w_300/format,webp", Limits(max_webp_side=300))
+    """AVIF's and HEIC's limits are on the result; WebP's also on the source (OSS's format page:
+    "the width and height of the source image cannot exceed 16,383 px"), see test_format."""
+    image, _ = run(sample("example.jpg"), "image/resize,w_300/format,avif", Limits(max_avif_pixels=300 * 200))
     assert image.size == (300, 200)
+    image, _ = run(sample("example.jpg"), "image/resize,w_300/format,webp", Limits(max_webp_side=400))
+    assert image.size == (300, 200)
+    assert refused(sample("example.jpg"), "image/resize,w_300/format,webp", Limits(max_webp_side=300)).ec == (
+        "0040-00000011"
+    )
+
+
+def test_a_heic_source_over_the_side_limit_has_its_own_code(objects, no_decoding):
+    """OSS's 0040-00000013 page: a HEIC source over 30,000 px a side (399 here)."""
+    err = refused(objects["example.heic"][0], "image/resize,w_100", Limits(max_source_side=399))
+    assert (err.code, err.ec) == ("ImageTooLarge", "0040-00000013")
 
 
 def test_resize_limits_are_configurable(no_decoding):

@@ -152,3 +152,25 @@ def test_the_page_loads_without_a_failed_request(server, browser):  # noqa: F811
     choose(browser, "f.jpg")
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []
+
+
+def test_a_browser_sees_the_transparency_of_a_bmp_result(server, browser):  # noqa: F811
+    """circle's BMP output is transparent outside the disc in a real reader, not just in Pillow."""
+    browser.get(server + "/")
+    corner_and_centre = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const image = new Image();
+        image.onload = () => {
+          const canvas = document.createElement("canvas");
+          canvas.width = image.naturalWidth;
+          canvas.height = image.naturalHeight;
+          const context = canvas.getContext("2d");
+          context.drawImage(image, 0, 0);
+          done([context.getImageData(0, 0, 1, 1).data[3], context.getImageData(50, 50, 1, 1).data[3]]);
+        };
+        image.onerror = () => done(null);
+        image.src = "/example.jpg?x-oss-process=image/circle,r_50/format,bmp";
+        """
+    )
+    assert corner_and_centre == [0, 255]

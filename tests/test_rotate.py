@@ -44,5 +44,6 @@ def test_rotation_limit_is_checked_before_decoding():
     with pytest.raises(OssError) as caught:
         run(sample("example.jpg"), "image/rotate,90", Limits(max_rotate_side=399))
     assert caught.value.message.startswith("Picture exceed the maximum allowable rotation range")
+    assert caught.value.ec == "0040-00000006"  # OSS's page: the longer side is over the rotation limit
     run(sample("example.jpg"), "image/rotate,0", Limits(max_rotate_side=399))  # no rotation: no limit
     run(sample("example.jpg"), "image/resize,w_100/rotate,90", Limits(max_rotate_side=399))  # rotates 100x67

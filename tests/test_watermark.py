@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image, ImageChops
 
-from conftest import BUCKET, encoded, run, sample
+from conftest import BUCKET, encoded, run, sample, xml_fields
 from ossimg.core.errors import OssError
 from ossimg.core.grammar import parse
 from ossimg.core.params import b64encode
@@ -236,6 +236,13 @@ def test_watermarked_animation_keeps_its_frames():
         (f"watermark,text_{text('a')},image_{MARK},align_3", "InvalidArgument", "0040-00000271"),
         (f"watermark,image_{b64encode('m.png?x-oss-process=image/blur,r_1,s_1')}", "WatermarkError", None),
         (f"watermark,image_{b64encode('m.png?x-oss-process=image/resize,P_200')}", "InvalidArgument", None),
+        # a watermark inside the mark's own processing, and info there: OSS's own codes
+        (
+            f"watermark,image_{b64encode('m.png?x-oss-process=image/watermark,image_bS5wbmc')}",
+            "InvalidArgument",
+            "0040-00000373",
+        ),
+        (f"watermark,image_{b64encode('m.png?x-oss-process=image/info')}", "InvalidArgument", "0040-00000374"),
     ],
 )
 def test_documented_errors(process, code, ec):  # and the EC catalogue
@@ -274,8 +281,10 @@ def test_documented_image_examples_through_the_handler(get):  # with OSS's encod
 
 
 def test_a_missing_watermark_object_is_a_clear_400(get):
+    """OSS's 0040-00000025 page: the watermark (logo) image does not exist."""
     reply = get("/example.jpg", f"x-oss-process=image/watermark,image_{b64encode('nope.png')}")
     assert reply.status == 400 and b"<Code>WatermarkError</Code>" in reply.body and b"nope.png" in reply.body
+    assert xml_fields(reply.body)["EC"] == "0040-00000025"
 
 
 @pytest.mark.parametrize("key, ec", [("notes/readme.txt", "0040-00000027"), ("example.gif", "0040-00000027")])

@@ -84,7 +84,7 @@ def probe(data: bytes) -> Probe:
         frames = getattr(image, "n_frames", 1) if kind.animated else 1
         orientation = 1 if kind.orients_itself else _orientation(image, kind)
     except Exception:  # whatever a malformed header makes a decoder raise, the file is at fault
-        raise unsupported_format() from None
+        raise (damaged(kind.damaged_ec) if kind.damaged_ec else unsupported_format()) from None
     icc = image.info.get("icc_profile")
     return Probe(image, kind.name, frames, orientation, icc, estimate_jpeg_quality(image), data)
 
@@ -157,7 +157,7 @@ def decode(
     except Image.DecompressionBombError as exc:
         raise too_large(str(exc), "0040-00000012") from None
     except Exception:  # truncated or corrupt data: the file is at fault, whatever the decoder raises
-        raise damaged() from None
+        raise damaged(p.kind.damaged_ec) from None
 
 
 def decode_region(
@@ -191,7 +191,7 @@ def _region(p: Probe, box, target):
     try:
         return p.kind.region_decoder.decode(p.data, box, target)
     except ValueError:
-        raise damaged() from None
+        raise damaged(p.kind.damaged_ec) from None
 
 
 def _load_rows(image: ImageFile.ImageFile, rows: int) -> None:
@@ -396,7 +396,7 @@ def decode_frames(p: Probe, each=None) -> Animation:
             frame = image.convert("RGBA" if alpha else "RGB")  # RGB: a third less to resample
         except Exception:  # a damaged later frame ends the animation; a damaged first one is an error
             if not frames:
-                raise damaged() from None
+                raise damaged(p.kind.damaged_ec) from None
             break
         frames.append(each(frame) if each else frame)
         durations.append(int(image.info.get("duration") or 100))

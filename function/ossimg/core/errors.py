@@ -49,8 +49,8 @@ def unsupported_format() -> OssError:
     return OssError("BadRequest", "This image format is not supported.", 400, "0040-00000005")
 
 
-def damaged() -> OssError:
-    return OssError("BadRequest", "The image file may be damaged.", 400, "0040-00000005")
+def damaged(ec: str | None = None) -> OssError:
+    return OssError("BadRequest", "The image file may be damaged.", 400, ec or "0040-00000005")
 
 
 def no_such_key() -> OssError:

@@ -75,6 +75,9 @@ class Format(NamedTuple):
     orients_itself: bool = False  # the decoder applies orientation (EXIF is not applied again)
     source_side: tuple[int | None, str] = (None, "0040-00000009")  # cap on a source's sides, and its EC
     output_limit: Callable[[Size, Limits], OssError | None] | None = None
+    output_limit_on_source: bool = False  # the source must pass output_limit too (OSS: WebP conversion)
+    damaged_ec: str | None = None  # OSS's code for a file of this format that cannot be decoded (else 0040-00000005)
+    alpha_not_to: tuple[str, ...] = ()  # output formats a source of this format with alpha may not become
     save_animation: Callable[..., None] | None = None  # (frames, durations, loop, out, Save), animated formats
     negotiable: int = 0  # offered by Accept when no format is named (auto-format): 1 first, 2 next; 0 never
     watermark: bool = True  # may be a watermark image
@@ -150,7 +153,42 @@ def _webp(image, out, s: Save) -> None:
 
 
 def _bmp(image, out, s: Save) -> None:
-    _write(image, out, "bmp")  # flattened first: readers ignore the alpha of Pillow's 32-bit BMPs
+    if "A" in image.getbands():
+        _bmp_with_alpha(image if image.mode == "RGBA" else image.convert("RGBA"), out)
+    else:
+        _write(image, out, "bmp")
+
+
+# Pillow writes RGBA as a 32-bit BI_RGB bitmap, whose fourth byte readers (Pillow included) take
+# as padding. Alpha that readers honour needs a V5 header with BI_BITFIELDS masks naming it.
+_BMP_V5_HEADER = 124
+_BI_BITFIELDS = 3
+_LCS_SRGB = 0x73524742  # 'sRGB'
+_LCS_GM_IMAGES = 4
+_PER_METRE_72_DPI = 2835
+_BMP_BAND_BYTES = 1 << 20  # rows are converted a band at a time: one band of BGRA aside, not the image
+
+
+def _bmp_with_alpha(image, out) -> None:
+    import struct
+
+    w, h = image.size
+    pixels = 4 * w * h
+    offset = 14 + _BMP_V5_HEADER
+    out.write(struct.pack("<2sIHHI", b"BM", offset + pixels, 0, 0, offset))
+    out.write(
+        struct.pack(
+            "<IiiHHIIiiII4I I36x3I4I",
+            _BMP_V5_HEADER, w, h, 1, 32, _BI_BITFIELDS, pixels, _PER_METRE_72_DPI, _PER_METRE_72_DPI, 0, 0,
+            0x00FF0000, 0x0000FF00, 0x000000FF, 0xFF000000,  # red, green, blue, alpha masks
+            _LCS_SRGB, 0, 0, 0,  # no gamma: sRGB
+            _LCS_GM_IMAGES, 0, 0, 0,  # no profile
+        )
+    )  # fmt: skip
+    rows = max(1, _BMP_BAND_BYTES // (4 * w))
+    for bottom in range(h, 0, -rows):  # a bitmap stores its bottom row first
+        band = image.crop((0, max(0, bottom - rows), w, bottom))
+        out.write(band.tobytes("raw", "BGRA", 0, -1))
 
 
 def _gif(image, out, s: Save) -> None:
@@ -252,13 +290,14 @@ REGISTRY: tuple[Format, ...] = (
         # canvas, the previous one and a bytes copy of each frame.
         FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0, frame_bytes=24.0, animation_decode_bytes=12.0),
         plugin="PIL.WebPImagePlugin", animated=True, no_metadata=_NO_EXIF_XMP, default_quality=80,
-        output_limit=_webp_side, negotiable=2, save_animation=_webp_animation, region_decoder=_Lazy(".webp"),
+        output_limit=_webp_side, output_limit_on_source=True, damaged_ec="0040-00000010", negotiable=2,
+        save_animation=_webp_animation, region_decoder=_Lazy(".webp"),
         keeps_source_quality=True,
     ),
     Format(
         "bmp", "image/bmp", "BMP", lambda d: d[:2] == b"BM", _bmp,
         FormatCost(2.0, 2, 0.1, 4),  # RLE: Pillow's decoder holds two more copies of the indices
-        plugin="PIL.BmpImagePlugin", alpha=False, icc=False, source_side=(None, "0040-00000017"),
+        plugin="PIL.BmpImagePlugin", icc=False, source_side=(None, "0040-00000017"),
     ),
     Format(
         "gif", "image/gif", "GIF", lambda d: d[:4] == b"GIF8", _gif,
@@ -275,11 +314,13 @@ REGISTRY: tuple[Format, ...] = (
         "avif", "image/avif", "AVIF", lambda d: _is_isobmff(d, avif=True), _avif, FormatCost(2.0, 10, 22.0, 110),
         plugin="PIL.AvifImagePlugin", no_metadata=_NO_EXIF_XMP, default_quality=60,
         source_side=(10000, "0040-00000014"), output_limit=_avif_pixels, negotiable=1, watermark=False,
+        damaged_ec="0040-00000021",
     ),
     Format(
         "heic", "image/heic", "HEIF", lambda d: _is_isobmff(d, avif=False), _heic,
         FormatCost(4.0, 35, 24.0, 120, alpha_bytes=18.0),
         plugin="pillow_heif", default_quality=60, orients_itself=True, output_limit=_heic_side, watermark=False,
+        source_side=(None, "0040-00000013"), damaged_ec="0040-00000020", alpha_not_to=("jpg",),
         no_metadata={"exif": None, "xmp": None},  # pillow-heif: None writes none (b"" is an empty box)
     ),
 )  # fmt: skip

@@ -99,6 +99,9 @@ def _embedded(param, text: str) -> Embedded:
     steps = []
     for segment in (seg for seg in process.removeprefix("image/").split("/") if seg):
         name, *items = segment.split(",")
+        if name in _NOT_IN_EMBEDDED:
+            raise OssError("InvalidArgument", f"A watermark image's processing may not hold {name}.", 400,
+                           _NOT_IN_EMBEDDED[name])  # fmt: skip
         if name not in param.choices:
             allowed = ", ".join(param.choices)
             raise OssError("WatermarkError", f"A watermark image allows only {allowed}: not {segment}.", 400)
@@ -111,6 +114,8 @@ def _embedded(param, text: str) -> Embedded:
     return Embedded(text, key, tuple(steps))
 
 
+# A watermark image's own processing: OSS names these two misuses with their own codes.
+_NOT_IN_EMBEDDED = {"watermark": "0040-00000373", "info": "0040-00000374"}
 PERCENT = Int("P", 1, 100)
 TOO_MANY_VALUES_EC = "0040-00000203"  # rotate,90,180: more values than the action takes
 

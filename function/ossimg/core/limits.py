@@ -47,7 +47,8 @@ class Limits(NamedTuple):
             raise too_large(
                 "Picture exceed the maximum allowable rotation range "
                 f"({size[0]}x{size[1]}; each side must be at most {self.max_rotate_side} px; "
-                "add auto-orient,0 to keep the stored orientation)."
+                "add auto-orient,0 to keep the stored orientation).",
+                "0040-00000006",
             )
 
     def check_resize(self, size: tuple[int, int]) -> None:
@@ -59,15 +60,18 @@ class Limits(NamedTuple):
                 "0040-00000007",
             )
 
-    def allows_output(self, fmt: str, size: tuple[int, int]) -> bool:
+    def allows_output(self, fmt: str, size: tuple[int, int], source_size: tuple[int, int]) -> bool:
         try:
-            self.check_output(fmt, size)
+            self.check_output(fmt, size, source_size)
         except OssError:
             return False
         return True
 
-    def check_output(self, fmt: str, size: tuple[int, int]) -> None:
-        limit = formats.by_name(fmt).output_limit
-        refused = limit(size, self) if limit else None
-        if refused:
-            raise refused
+    def check_output(self, fmt: str, size: tuple[int, int], source_size: tuple[int, int]) -> None:
+        kind = formats.by_name(fmt)
+        if kind.output_limit is None:
+            return
+        for checked in (size, source_size) if kind.output_limit_on_source else (size,):
+            refused = kind.output_limit(checked, self)
+            if refused:
+                raise refused

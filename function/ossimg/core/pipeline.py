@@ -83,10 +83,12 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     if animate:
         chain = chain.for_animation()
     orient = chain.auto_orient and source.orientation != 1
+    refuse_unsupported(source, chain)
     sizes = plan(source, chain, orient, limits)
     if job.prefer and opts.format is None:
-        fmt = negotiated(job.prefer, fmt, animate, sizes[-1], limits)
-    limits.check_output(fmt, sizes[-1])
+        fmt = negotiated(job.prefer, fmt, animate, sizes[-1], source.size, limits)
+    limits.check_output(fmt, sizes[-1], source.size)
+    refuse_conversion(source, fmt)
     quality = output_quality(opts, fmt, source.quality)
     chain = prepared(chain, sizes, MarkKit(job))
     cost = estimate(source, chain, sizes, orient, fmt, opts.progressive, animate, job.max_output)
@@ -252,13 +254,39 @@ def _size_of(box: Box) -> tuple[int, int]:
     return box[2] - box[0], box[3] - box[1]
 
 
-def negotiated(prefer: tuple[str, ...], default: str, animated: bool, size: tuple[int, int], limits: Limits) -> str:
+def negotiated(
+    prefer: tuple[str, ...],
+    default: str,
+    animated: bool,
+    size: tuple[int, int],
+    source_size: tuple[int, int],
+    limits: Limits,
+) -> str:
     """The first accepted format that can hold this result (AVIF: stills within its pixel limit)."""
     for fmt in prefer:
-        if (animated and not formats.by_name(fmt).animated) or not limits.allows_output(fmt, size):
+        if (animated and not formats.by_name(fmt).animated) or not limits.allows_output(fmt, size, source_size):
             continue
         return fmt
     return default
+
+
+def refuse_unsupported(source: Probe, chain: Chain) -> None:
+    """Actions OSS does not apply to some source formats (rounded-corners on a GIF)."""
+    for call in chain.calls:
+        if source.format in call.action.refused_sources:
+            raise OssError(
+                "InvalidArgument",
+                f"The {call.action.name} operation cannot be applied to {source.format.upper()} images.",
+            )
+
+
+def refuse_conversion(source: Probe, fmt: str) -> None:
+    """A source with alpha that OSS will not turn into `fmt` (HEIC with alpha into JPG)."""
+    if fmt in source.kind.alpha_not_to and source.image is not None and "A" in source.image.getbands():
+        raise OssError(
+            "InvalidArgument",
+            f"{source.format.upper()} images with an alpha channel cannot be converted to {fmt.upper()}.",
+        )
 
 
 def output_format(requested: str | None, source_format: str) -> str:

@@ -94,7 +94,9 @@ def read_resource(source, key: str, settings: Settings) -> bytes:
         obj = source.open(key)
     except OssError as err:
         if err.code == "NoSuchKey":
-            raise OssError("WatermarkError", f"The watermark object {key} does not exist.", 400) from None
+            raise OssError(
+                "WatermarkError", f"The watermark object {key} does not exist.", 400, "0040-00000025"
+            ) from None
         raise
     try:
         settings.limits.check_bytes(obj.size)

@@ -48,3 +48,4 @@ class Action(NamedTuple):
     resources: Callable[[dict], list[str]] | None = None  # object keys the action reads (watermark images)
     prepare: Callable[..., dict] | None = None  # (args, input size, resources, limits) -> args, before decoding
     cost: Cost = NO_COST  # what one call allocates and how long it takes (see costs.py)
+    refused_sources: tuple[str, ...] = ()  # source formats OSS does not apply it to (a 400)

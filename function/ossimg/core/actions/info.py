@@ -2,7 +2,8 @@
 
 Every field is {"Name": {"value": "<string>"}}, keys sorted. EXIF tags use exiv2's names
 (ExifTag, GPSTag, JPEGInterchangeFormat, ...) and formatting, as OSS's documented output does:
-IFD0, the thumbnail IFD1, the Exif and the GPS IFDs are merged, IFD0 winning.
+IFD0, the thumbnail IFD1, the Exif and the GPS IFDs are merged, IFD0 winning. A JPEG whose
+EXIF does not state its resolution reports its JFIF density in EXIF's terms, as OSS does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ _RENAMED = {
 _SKIPPED = {0xEA1C, 0x927C, 0x02BC, 0x8773, 0x83BB}  # Padding, MakerNote, XMP, ICC, IPTC blobs
 _GPS_REFS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 _MAX_ITEMS = 32  # longer arrays (strip offsets, tables) say nothing to a client
+# JFIF density units (0 aspect ratio only, 1 per inch, 2 per cm) as EXIF ResolutionUnit values.
+_JFIF_UNITS = {0: "1", 1: "2", 2: "3"}
 
 
 def describe(source, nbytes: int) -> bytes:
@@ -30,6 +33,8 @@ def describe(source, nbytes: int) -> bytes:
     fields = {}
     if formats.by_name(fmt).info_exif:  # OSS cannot read PNG EXIF
         fields.update(_exif_fields(image))
+    for name, value in _jfif_fields(image.info).items():
+        fields.setdefault(name, value)
     fields.update(
         FileSize=str(nbytes),
         Format=fmt,
@@ -39,6 +44,15 @@ def describe(source, nbytes: int) -> bytes:
     )
     body = {name: {"value": value} for name, value in sorted(fields.items())}
     return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _jfif_fields(info: dict) -> dict[str, str]:
+    unit = _JFIF_UNITS.get(info.get("jfif_unit"))
+    density = info.get("jfif_density")
+    if unit is None or not density or len(density) != 2:
+        return {}
+    x, y = density
+    return {"ResolutionUnit": unit, "XResolution": f"{x}/1", "YResolution": f"{y}/1"}
 
 
 def _exif_fields(image) -> dict[str, str]:

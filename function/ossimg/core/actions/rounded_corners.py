@@ -21,4 +21,5 @@ ACTION = Action(
     missing_ec="0040-00000237",
     apply=apply,
     cost=Cost(copies=1, alpha_copies=0, adds_alpha=True, ns_in=1.5),  # RGB becomes RGBA; corners masked in place
+    refused_sources=("gif",),
 )
