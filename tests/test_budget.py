@@ -105,6 +105,7 @@ STRESS = [
         "image/average-hue",
         "image/info",
     )
+    if not (name == "gif" and process.startswith("image/rounded-corners"))  # OSS refuses it on GIFs: a 400
 ]
 
 

@@ -155,3 +155,24 @@ def test_format_png_reports_png_in_info():
 def test_gif_resized_to_webp():
     image, rendered = run(sample("example.gif"), "image/resize,w_200/format,webp")
     assert image.format == "WEBP" and image.width == 200 and rendered.content_type == "image/webp"
+
+
+def test_png_strategy_follows_the_content():
+    """Photographic PNG results are written with zlib's RLE strategy (3-5x faster for under 2 %
+    more bytes); graphics keep the full search, which halves text and flat colours. Both lossless."""
+    from PIL import ImageDraw
+
+    from ossimg.core import formats
+
+    photo = Image.open(io.BytesIO(sample("example.jpg"))).convert("RGB")
+    graphic = Image.new("RGB", (400, 267), "white")
+    draw = ImageDraw.Draw(graphic)
+    for row in range(15):
+        draw.text((5, row * 17), "The quick brown fox jumps over the lazy dog 0123456789", fill=(20, 20, 20))
+    assert formats._photographic(photo) and not formats._photographic(graphic)
+    for image in (photo, graphic):
+        decoded, _ = run(encoded(image), "image/format,png")
+        assert decoded.tobytes() == image.tobytes()
+    text_rle = io.BytesIO()
+    graphic.save(text_rle, "PNG", compress_type=formats.Z_RLE)
+    assert len(render(encoded(graphic), "image/format,png").body) < 0.8 * len(text_rle.getvalue())

@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         settings = Settings.from_env()  # the function's configuration, MEMORY_LIMIT_MB's budget included
         budget = Budget(settings.memory_limit_mb)
-        job = Job(settings.limits, settings.encoders, settings.font_dirs, resources, budget=budget)
+        job = Job(
+            settings.limits, settings.encoders, settings.font_dirs, resources, budget=budget, threads=settings.threads
+        )
         rendered = render(args.input.read_bytes(), chain, job)
         elapsed = (time.perf_counter() - start) * 1000
     except OssError as err:

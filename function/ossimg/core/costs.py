@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import NamedTuple
 
-from . import formats, strips
+from . import formats, parallel, strips
 from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
 from .errors import OssError, too_large
 
@@ -105,7 +105,10 @@ def resample_cost(size_in: Size, size_out: Size, bpp: int = 4) -> tuple[float, f
     fy = max(1, int(size_in[1] / size_out[1] / strips.REDUCING_GAP))
     reduced = math.ceil(size_in[0] / fx) * math.ceil(size_in[1] / fy) if fx * fy > 1 else 0
     ns = REDUCE_NS * pixels(size_in) + LANCZOS_NS * pixels(size_out)
-    return bpp * (reduced + pixels(size_out)) + 2 * STRIP, ns
+    # With workers, an output below the strip budget is made in bands that are then joined: a
+    # second output's worth for a moment.
+    banded = pixels(size_out) if parallel.workers() > 1 and bpp * pixels(size_out) <= 4 * STRIP else 0
+    return bpp * (reduced + pixels(size_out) + banded) + 2 * STRIP, ns
 
 
 class Working:
@@ -209,7 +212,8 @@ def _actions(cost: Estimate, calls, sizes, start: int, live: float, state: Worki
             if grey and declared.grey_copies is not None:
                 copies = declared.grey_copies
             extra = declared.extra(size_in, call.args) if declared.extra else 0
-            scratch = copies * out + declared.strips * STRIP + extra
+            strip = min(STRIP, state.bpp * pixels(size_in))  # an image below the budget is one strip
+            scratch = copies * out + declared.strips * strip + extra
             ns = declared.ns_in * pixels(size_in) + declared.ns_out * pixels(size_out)
             if action.region and (cut or index > start):  # cut out (crop, indexcrop, circle's square)
                 scratch += state.bpp * pixels(_size_of(action.region(size_in, call.args)))

@@ -144,8 +144,23 @@ def _png_top_down(image) -> bool:
     return len(image.tile) == 1 and not image.info.get("interlace")
 
 
+Z_RLE = 3  # zlib's run-length strategy (compress_type)
+PHOTO_COLOURS = 1024  # more distinct colours than this in a 128x128 sample: photographic content
+
+
 def _png(image, out, s: Save) -> None:
-    _write(image, out, "png", compress_level=png_level(image.width * image.height), **s.metadata)
+    # Photographs and cut-outs, once PNG's row filters have run, leave zlib little to find beyond
+    # runs: Z_RLE is 3-5x faster than level 6 for under 2 % more bytes. Graphics (flat colours,
+    # text) keep zlib's full search, which halves them.
+    strategy = {"compress_type": Z_RLE} if _photographic(image) else {}
+    _write(image, out, "png", compress_level=png_level(image.width * image.height), **strategy, **s.metadata)
+
+
+def _photographic(image) -> bool:
+    if image.mode in ("P", "1", "L", "LA", "PA", "I", "I;16"):
+        return False
+    sample = image if image.width * image.height <= 128 * 128 else image.resize((128, 128), 0)  # nearest
+    return sample.getcolors(PHOTO_COLOURS) is None
 
 
 def _webp(image, out, s: Save) -> None:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from . import formats, strips
+from . import formats, parallel, strips
 from .codecs import (
     TRANSPOSING,
     WORKING_MODES,
@@ -61,6 +61,7 @@ class Job(NamedTuple):
     budget: Budget | None = None  # the memory it may use: with the deadline, checked against the plan's cost
     prefer: tuple[str, ...] = ()  # formats the client accepts, best first (auto-format), when none is named
     max_output: int | None = None  # the largest output worth encoding (None: any)
+    threads: int = 0  # strips worked on at once (0: one per CPU)
 
 
 DEFAULT_JOB = Job()
@@ -68,6 +69,7 @@ DEFAULT_JOB = Job()
 
 def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     limits, deadline, budget = job.limits, job.deadline, job.budget
+    parallel.configure(job.threads)
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
@@ -241,6 +243,11 @@ def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) ->
         stored_target = target[::-1] if orientation in TRANSPOSING else target
         image, box = decode_region(source, stored_box, stored_target)
         return oriented(_resampled(image, stored_target, box), orientation), done, None
+    reduction = first.reducible_by(calls[0].args) if first.reducible_by else 1
+    if reduction > 1 and source.kind.scales_on_load:
+        stored = source.size
+        at_least = (-(-stored[0] // reduction), -(-stored[1] // reduction))
+        return oriented(decode(source, at_least=at_least, normalise=False), orientation), 0, None
     if region and orientation == 1:
         image, box = decode_region(source, region)
         if cut_only:

@@ -4,6 +4,8 @@ second full-size copy beside it: the same pixels as the whole-image call, a frac
 Pillow's resize premultiplies RGBA into a full copy and a mode conversion makes another; here
 each strip is converted, premultiplied and reduced on its own, and filters write their result
 back into the image they read, keeping the few rows of original context a strip's neighbours need.
+With several workers (parallel), that many strips are made at once, each a worker's share of the
+strip budget, so memory stays what one strip took.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from collections.abc import Callable
 
 from PIL import Image
 
-STRIP_BYTES = 16 << 20  # a strip's share of memory: small beside a decoded image, big enough to be fast
+from . import parallel
+
+STRIP_BYTES = 16 << 20  # the strips' share of memory: small beside a decoded image, big enough to be fast
+PARALLEL_MIN_PIXELS = 1 << 18  # below this, splitting an image among workers costs more than it saves
 REDUCING_GAP = 3.0  # shrink by whole factors first (box), then LANCZOS over the last 3x: same look, far faster
 # Each filter's reach, in source pixels per output pixel.
 SUPPORT = {Image.Resampling.LANCZOS: 3.0, Image.Resampling.BOX: 0.5}
@@ -24,9 +29,29 @@ Box = tuple[float, float, float, float]
 
 
 def strip_rows(width: int, multiple: int = 1) -> int:
-    """Rows per strip for an image `width` px wide (4 bytes a pixel), a multiple of `multiple`."""
-    rows = max(1, STRIP_BYTES // (4 * max(1, width)))
+    """Rows per strip for an image `width` px wide (4 bytes a pixel), a multiple of `multiple`:
+    each worker's share of the strip budget."""
+    rows = max(1, STRIP_BYTES // (4 * max(1, width)) // parallel.workers())
     return max(multiple, rows // multiple * multiple)
+
+
+def _split_rows(width: int, height: int, multiple: int = 1) -> int:
+    """Rows per strip: strip_rows, or fewer so that every worker gets a strip of an image big
+    enough to be worth splitting."""
+    rows = strip_rows(width, multiple)
+    workers = parallel.workers()
+    if workers > 1 and width * height >= PARALLEL_MIN_PIXELS:
+        share = -(-height // workers)
+        rows = min(rows, max(multiple, -(-share // multiple) * multiple))
+    return rows
+
+
+def _in_waves(tops: list[int], work: Callable[[int], Image.Image]):
+    """(top, work(top)) in order, at most one strip per worker made at a time."""
+    step = parallel.workers()
+    for start in range(0, len(tops), step):
+        wave = tops[start : start + step]
+        yield from zip(wave, parallel.each(work, wave))
 
 
 def _ready(piece: Image.Image, normalise: Normalise | None) -> Image.Image:
@@ -85,12 +110,15 @@ def _reduced(image: Image.Image, factor: tuple[int, int], box: tuple[int, int, i
     fx, fy = factor
     x0, y0, x1, y1 = box
     out_size = ((x1 - x0 + fx - 1) // fx, (y1 - y0 + fy - 1) // fy)
-    step = strip_rows(x1 - x0, fy)
+    step = _split_rows(x1 - x0, y1 - y0, fy)
+
+    def reduced(top: int) -> Image.Image:
+        return _ready(image.crop((x0, top, x1, min(top + step, y1))), normalise).reduce(factor)
+
     out = None
-    for top in range(y0, y1, step):
-        piece = _ready(image.crop((x0, top, x1, min(top + step, y1))), normalise).reduce(factor)
+    for top, piece in _in_waves(list(range(y0, y1, step)), reduced):
         if out is None:
-            out = Image.new(piece.mode, out_size)
+            out = Image.new(piece.mode, out_size, None)  # every row is pasted: no fill
         out.paste(piece, (0, (top - y0) // fy))
     return out
 
@@ -99,39 +127,81 @@ def _resized(image: Image.Image, size: tuple[int, int], box: Box, normalise, met
     """`method` from `box` to `size`; on a big source, output rows are made a band at a time from
     just the source rows their filter reaches (the coefficients are the same as for the whole)."""
     rows_in = box[3] - box[1]
-    if image.width * image.height * 4 <= 4 * STRIP_BYTES:
-        return _ready(image, normalise).resize(size, method, box)
     scale = rows_in / size[1]
+    if image.width * image.height * 4 <= 4 * STRIP_BYTES:
+        ready = _ready(image, normalise)
+        band = _split_rows(size[0], size[1])
+        if band >= size[1]:
+            return ready.resize(size, method, box)
+
+        def banded(first: int) -> Image.Image:  # the same coefficients as the whole call's rows
+            last = min(first + band, size[1])
+            return ready.resize(
+                (size[0], last - first), method, (box[0], box[1] + first * scale, box[2], box[1] + last * scale)
+            )
+
+        return _joined(size, _in_waves(list(range(0, size[1], band)), banded))
     reach = SUPPORT[method] * max(scale, 1.0) + 2  # the filter's reach in source rows, with slack
     reach_x = SUPPORT[method] * max((box[2] - box[0]) / size[0], 1.0) + 2
     left, right = max(0, math.floor(box[0] - reach_x)), min(image.width, math.ceil(box[2] + reach_x))
     band = max(1, int(strip_rows(right - left) / max(scale, 1.0)))
-    out = None
-    for first in range(0, size[1], band):
+
+    def part(first: int) -> Image.Image:
         last = min(first + band, size[1])
         top = max(0, math.floor(box[1] + first * scale - reach))
         bottom = min(image.height, math.ceil(box[1] + last * scale + reach))
         piece = _ready(image.crop((left, top, right, bottom)), normalise)
         part_box = (box[0] - left, box[1] + first * scale - top, box[2] - left, box[1] + last * scale - top)
-        part = piece.resize((size[0], last - first), method, part_box)
+        return piece.resize((size[0], last - first), method, part_box)
+
+    return _joined(size, _in_waves(list(range(0, size[1], band)), part))
+
+
+def reduced(image: Image.Image, factor: int) -> Image.Image:
+    """`image.reduce(factor)` (box averages), a strip at a time."""
+    return _reduced(image, (factor, factor), (0, 0, *image.size), None)
+
+
+def enlarged(small: Image.Image, size: tuple[int, int], factor: int, into: Image.Image | None = None) -> Image.Image:
+    """`small` (a `factor` times reduction of an image of `size`) enlarged bilinearly back to
+    `size`, pixel centres lined up with the reduction's boxes: written over `into` a strip at a
+    time, or into a new image."""
+    width, height = size
+    step = _split_rows(width, height)
+
+    def band(top: int) -> Image.Image:
+        bottom = min(top + step, height)
+        box = (0, top / factor, width / factor, bottom / factor)
+        return small.resize((width, bottom - top), Image.Resampling.BILINEAR, box)
+
+    bands = _in_waves(list(range(0, height, step)), band)
+    if into is None:
+        return _joined(size, bands)
+    for top, piece in bands:
+        into.paste(piece, (0, top))
+    return into
+
+
+def _joined(size: tuple[int, int], bands) -> Image.Image:
+    """One image of `size` from (first row, band) pairs."""
+    out = None
+    for first, band in bands:
         if out is None:
-            out = Image.new(part.mode, size)
-        out.paste(part, (0, first))
+            out = Image.new(band.mode, size, None)  # every row is pasted: no fill
+        out.paste(band, (0, first))
     return out
 
 
 def converted(image: Image.Image, normalise: Normalise) -> Image.Image:
     """`normalise(image)`, made a strip at a time into the new image (the source stays whole)."""
-    step = strip_rows(image.width)
+    step = _split_rows(image.width, image.height)
     if image.height <= step:
         return normalise(image)
-    out = None
-    for top in range(0, image.height, step):
-        piece = normalise(image.crop((0, top, image.width, min(top + step, image.height))))
-        if out is None:
-            out = Image.new(piece.mode, image.size)
-        out.paste(piece, (0, top))
-    return out
+
+    def piece(top: int) -> Image.Image:
+        return normalise(image.crop((0, top, image.width, min(top + step, image.height))))
+
+    return _joined(image.size, _in_waves(list(range(0, image.height, step)), piece))
 
 
 def gaussian_reach(sigma: float) -> int:
@@ -143,23 +213,34 @@ def gaussian_reach(sigma: float) -> int:
 def filtered_in_place(image: Image.Image, operation: Callable[[Image.Image], Image.Image], reach: int) -> Image.Image:
     """`operation` (a neighbourhood filter that looks at most `reach` rows away) applied to `image`,
     whose rows are overwritten strip by strip; the original rows above each strip are kept aside."""
-    step = max(strip_rows(image.width), reach)
-    if image.height <= step:
+    width, height = image.size
+    step = max(_split_rows(width, height), reach)
+    if height <= step:
         return operation(image)
-    above = None  # original rows [top - reach, top), saved before they were overwritten
-    for top in range(0, image.height, step):
-        bottom = min(top + step, image.height)
-        below = image.crop((0, top, image.width, min(bottom + reach, image.height)))
-        piece = _stacked(above, below) if above is not None else below
-        offset = top - (top - above.height if above is not None else top)
-        above = image.crop((0, max(0, bottom - reach), image.width, bottom))
-        done = operation(piece)
-        image.paste(done.crop((0, offset, image.width, offset + bottom - top)), (0, top))
+    tops = list(range(0, height, step))
+    workers = parallel.workers()
+    above = None  # original rows just above the wave, saved before the previous wave overwrote them
+    for start in range(0, len(tops), workers):
+        wave = tops[start : start + workers]
+        pieces = []  # (piece with its context, where the strip starts in it, strip top, strip bottom)
+        for top in wave:
+            bottom = min(top + step, height)
+            below = image.crop((0, top if top == wave[0] else max(0, top - reach), width, min(bottom + reach, height)))
+            if top == wave[0]:
+                piece, offset = (_stacked(above, below), above.height) if above is not None else (below, 0)
+            else:
+                piece, offset = below, top - max(0, top - reach)
+            pieces.append((piece, offset, top, bottom))
+        last_bottom = pieces[-1][3]
+        above = image.crop((0, max(0, last_bottom - reach), width, last_bottom))
+        done = parallel.each(lambda entry: operation(entry[0]), pieces)
+        for (_, offset, top, bottom), result in zip(pieces, done):
+            image.paste(result.crop((0, offset, width, offset + bottom - top)), (0, top))
     return image
 
 
 def _stacked(upper: Image.Image, lower: Image.Image) -> Image.Image:
-    both = Image.new(lower.mode, (lower.width, upper.height + lower.height))
+    both = Image.new(lower.mode, (lower.width, upper.height + lower.height), None)
     both.paste(upper, (0, 0))
     both.paste(lower, (0, upper.height))
     return both
@@ -184,10 +265,13 @@ def point_colours(image: Image.Image, table: list[int]) -> Image.Image:
 
 def mapped_in_place(image: Image.Image, operation: Callable[[Image.Image], Image.Image]) -> Image.Image:
     """A per-pixel `operation` (point tables, colour maps) written back into `image` strip by strip."""
-    step = strip_rows(image.width)
+    step = _split_rows(image.width, image.height)
     if image.height <= step:
         return operation(image)
-    for top in range(0, image.height, step):
-        box = (0, top, image.width, min(top + step, image.height))
-        image.paste(operation(image.crop(box)), box[:2])
+
+    def mapped(top: int) -> Image.Image:
+        return operation(image.crop((0, top, image.width, min(top + step, image.height))))
+
+    for top, piece in _in_waves(list(range(0, image.height, step)), mapped):
+        image.paste(piece, (0, top))
     return image

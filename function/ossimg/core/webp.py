@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 from PIL import Image
 
+from . import parallel
+
 DECODER_ABI_VERSION = 0x0209  # decode.h's WEBP_DECODER_ABI_VERSION (stable across libwebp 1.x)
 MODE_RGB, MODE_RGBA = 0, 1  # WEBP_CSP_MODE
 VP8_STATUS_OK = 0
@@ -184,6 +186,7 @@ def decode(
         options.crop_width, options.crop_height = width, height
     if (out_w, out_h) != (width, height):
         options.use_scaling, options.scaled_width, options.scaled_height = 1, out_w, out_h
+    options.use_threads = int(parallel.workers() > 1)  # the loop filter in a second thread (lossy)
     mode, channels = ("RGBA", 4) if info.alpha else ("RGB", 4)
     pixels = bytearray(out_w * out_h * channels)
     output = config.output

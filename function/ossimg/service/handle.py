@@ -15,11 +15,10 @@ from ..config import Settings
 from ..core.costs import Budget
 from ..core.deadline import NO_DEADLINE, Deadline
 from ..core.errors import OssError
-from . import saveas, style_api
 from .access import PRIVATE, denied_by_acl, protected, style_only
 from .oss_signing import Signed, authenticate, carries_signature
 from .ports import Bucket, Outputs, Source
-from .request import ImageRequest, validate_key
+from .request import PROCESS_PARAM, ImageRequest, validate_key
 from .response import HttpResponse, error_response
 from .serve import check_process, resolve_style, serve
 from .signing import EXPIRES, NO_KEYS, KeyRing, verify
@@ -74,7 +73,9 @@ def handle(
             return _bucket_operation(req, caller, settings, backends)
         if req.method in ("GET", "HEAD"):
             return _read(req, caller, settings, backends, deadline, budget, now)
-        if req.method == "POST" and req.param(saveas.PROCESS) is not None:
+        if req.method == "POST" and req.param(PROCESS_PARAM) is not None:
+            from . import saveas  # loaded by the first sys/saveas, not on every cold start
+
             return saveas.run(req, caller.key, caller.oss, settings, backends, deadline, budget)
         raise _not_allowed(req.method, OBJECT_METHODS)
     except OssError as err:
@@ -125,6 +126,8 @@ def _bucket_operation(req, caller: Caller, settings: Settings, backends: Backend
     if req.param("style") is not None:
         if caller.oss is None:
             raise OssError("AccessDenied", "The style API needs a request signed with an OSS AccessKey.", 403)
+        from . import style_api  # loaded by the first style API call
+
         return style_api.answer(req, settings, backends.styles)
     if req.method in ("GET", "HEAD"):
         validate_key("")  # 400: no object named

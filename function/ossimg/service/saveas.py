@@ -21,11 +21,11 @@ from ..core.deadline import Deadline
 from ..core.errors import OssError
 from ..core.grammar import parse
 from .oss_signing import Signed
-from .request import ImageRequest, check_body, validate_key
+from .request import PROCESS_PARAM, ImageRequest, check_body, validate_key
 from .response import HttpResponse
 from .serve import STORED_LIMIT, check_key, job_for, render_object, resolve_style
 
-PROCESS = "x-oss-process"
+PROCESS = PROCESS_PARAM
 SAVEAS = "sys/saveas"
 MAX_OBJECT_BYTES = 1023
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")

@@ -49,3 +49,6 @@ class Action(NamedTuple):
     prepare: Callable[..., dict] | None = None  # (args, input size, resources, limits) -> args, before decoding
     cost: Cost = NO_COST  # what one call allocates and how long it takes (see costs.py)
     refused_sources: tuple[str, ...] = ()  # source formats OSS does not apply it to (a 400)
+    # The factor its input may come reduced by (a JPEG decoded at a DCT scale) when it comes first:
+    # it then returns its full logical size. None or 1: full size only.
+    reducible_by: Callable[[dict], int] | None = None

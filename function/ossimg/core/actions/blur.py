@@ -21,13 +21,41 @@ def check(a: dict) -> None:
         )
 
 
+# A Gaussian of sigma s spreads little detail finer than s/1.5 px, so it is made on an image box-
+# reduced by k = s // 1.5 and bilinearly enlarged back, the two resamplings' own spread taken out
+# of the small blur: within 50 dB of the full-size Gaussian, k^2 times less work.
+SIGMA_PER_STEP = 1.5
+
+
+def reduction(a: dict) -> int:
+    return max(1, int(sigma(a) / SIGMA_PER_STEP))
+
+
+def _reduced_copy(size, k: int) -> int:
+    return 4 * size[0] * size[1] // (k * k) if k > 1 else 0
+
+
 def apply(img: Image.Image, a: dict, size) -> Image.Image:
     from PIL import ImageFilter  # loaded by the first blur, not on every cold start
 
-    s = sigma(a)
-    return strips.filtered_in_place(
-        img, lambda piece: piece.filter(ImageFilter.GaussianBlur(s)), strips.gaussian_reach(s)
-    )
+    s, k = sigma(a), reduction(a)
+    if "A" in img.getbands() or (k == 1 and img.size == size):
+        # Alpha blurs unpremultiplied, as Pillow does: at full size.
+        return strips.filtered_in_place(
+            img, lambda piece: piece.filter(ImageFilter.GaussianBlur(s)), strips.gaussian_reach(s)
+        )
+    given = max(1, round(size[0] / img.width))  # already reduced by the decoder (JPEG DCT scaling)
+    more = max(1, k // given)
+    small = strips.reduced(img, more) if more > 1 else img
+    total = given * more
+    # What is left to blur at 1/total scale once the reduction (about a box: (t^2 - 1) / 12) and
+    # the bilinear enlargement (t^2 / 6) have spread the image.
+    rest = max(s * s - (total * total - 1) / 12 - total * total / 6, 0.0) ** 0.5 / total
+    if rest > 0:
+        small = strips.filtered_in_place(
+            small, lambda piece: piece.filter(ImageFilter.GaussianBlur(rest)), strips.gaussian_reach(rest)
+        )
+    return strips.enlarged(small, size, total, into=img if img.size == size else None)
 
 
 ACTION = Action(
@@ -41,5 +69,7 @@ ACTION = Action(
     missing_ec="0040-00000241",
     check=check,
     apply=apply,
-    cost=Cost(strips=5, ns_in=40),  # in place, strip by strip: a strip, its context, its result
+    reducible_by=reduction,
+    # In place, strip by strip (a strip, its context, its result), with a 1/k^2 reduced copy.
+    cost=Cost(strips=5, ns_in=40, extra=lambda size, a: _reduced_copy(size, reduction(a))),
 )
