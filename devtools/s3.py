@@ -8,6 +8,9 @@ from . import samples
 from .local import use_fake_credentials
 from .styles import SAMPLE_STYLES, put_style
 
+OUTPUT_BUCKET = "oss-image-derived"
+STORE_DERIVATIVES_MS = 200  # the template's default (see the README's costs)
+
 
 def start_embedded_s3():
     """Start moto's server on 127.0.0.1 (a free port), point boto3 at it, seed the sample bucket."""
@@ -25,7 +28,11 @@ def start_embedded_s3():
     os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{host}:{port}"
     os.environ.setdefault("SOURCE_BUCKET", samples.BUCKET)
     os.environ.setdefault("STYLE_DELIMITERS", "!")
+    # Results too big for a response, and derivatives worth keeping, as the template's defaults do.
+    os.environ.setdefault("OUTPUT_BUCKET", OUTPUT_BUCKET)
+    os.environ.setdefault("STORE_DERIVATIVES_MS", str(STORE_DERIVATIVES_MS))
     client = boto3.client("s3")
+    client.create_bucket(Bucket=os.environ["OUTPUT_BUCKET"])
     samples.seed(client, os.environ["SOURCE_BUCKET"])
     for name, content in SAMPLE_STYLES.items():
         put_style(client, os.environ["SOURCE_BUCKET"], name, content)

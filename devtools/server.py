@@ -100,6 +100,8 @@ def access_line(method: str, url, status: int, headers: dict, nbytes: int, start
     ms = (time.perf_counter() - started) * 1000
     fields = [time.strftime("%H:%M:%S"), f"{method:<4}", key, process or "-", str(status)]
     fields += [ec] if ec else []
+    derivative = headers.get("X-Derivative")
+    fields += [{"hit": "from the stored derivative", "stored": "stored"}[derivative]] if derivative else []
     fields += [f"{nbytes:,} B", f"{ms:.0f} ms"]
     return "  ".join(fields)
 

@@ -169,3 +169,26 @@ def test_the_smoke_check_passes_against_make_run(server):
 def test_the_smoke_check_fails_loudly(server):
     result = tool("-m", "devtools.smoke", server, "missing.jpg")
     assert result.returncode == 1 and "FAIL resize,w_16" in result.stdout
+
+
+def test_a_derivative_is_made_once_and_then_served_from_the_output_bucket(tmp_path):
+    """`make run` with every derivative kept: the second request (as after a CDN eviction) is
+    answered from the embedded S3's output bucket, not rendered; the server's log says so too."""
+    proc, base = start_server({"STORE_DERIVATIVES_MS": "0"}, tmp_path / "server.log")
+    try:
+        url = f"{base}/example.jpg?x-oss-process=image/resize,w_120/format,webp"
+        first = fetch(url)
+        second = fetch(url)
+        deadline = time.monotonic() + 10  # the server logs a request just after answering it
+        while time.monotonic() < deadline:
+            lines = [line for line in (tmp_path / "server.log").read_text().splitlines() if "w_120" in line]
+            if len(lines) == 2:
+                break
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert first[0] == 200 and first[1]["X-Derivative"] == "stored"
+    assert second[0] == 200 and second[1]["X-Derivative"] == "hit" and second[2] == first[2]
+    assert Image.open(io.BytesIO(second[2])).size == (120, 80)
+    assert len(lines) == 2 and "  stored  " in lines[0] and "from the stored derivative" in lines[1]

@@ -71,3 +71,66 @@ def test_an_original_too_big_to_pass_through_redirects_to_itself(outputs, s3):
 def test_a_public_base_url_instead_of_presigning(s3):
     store = S3Outputs(OUTPUT_BUCKET, s3, base_url="https://derived.example.com/")
     assert store.url("derived/abc") == "https://derived.example.com/derived/abc"
+
+
+# Every derivative worth keeping (STORE_DERIVATIVES_MS) ------------------------------------------
+
+
+@pytest.fixture
+def storing(outputs, monkeypatch):
+    import app
+
+    monkeypatch.setattr(app, "SETTINGS", app.SETTINGS._replace(store_derivatives_ms=0))
+    return outputs
+
+
+def no_rendering(monkeypatch):
+    import ossimg.service.serve
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(ossimg.service.serve, "render", refuse)
+
+
+def test_a_stored_derivative_answers_the_next_miss_without_rendering(storing, s3, monkeypatch):
+    first = call("/example.jpg", "x-oss-process=image/resize,w_100/format,webp")
+    assert first.status == 200 and first.headers["X-Derivative"] == "stored" and first.image.size == (100, 67)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=OUTPUT_BUCKET, Prefix="derived/").get("Contents", [])]
+    assert f"derived/{first.headers['ETag'].strip(chr(34))}" in keys
+    no_rendering(monkeypatch)
+    again = call("/example.jpg", "x-oss-process=image/resize,w_100/format,webp")
+    assert again.status == 200 and again.headers["X-Derivative"] == "hit" and again.body == first.body
+    assert again.headers["Content-Type"] == "image/webp" and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    head = to_reply(
+        __import__("app").handler(
+            rest_event("HEAD", "/example.jpg", "x-oss-process=image/resize,w_100/format,webp"), FakeContext()
+        )
+    )  # noqa: E501
+    assert head.status == 200 and head.body == b"" and head.headers["Content-Length"] == str(len(first.body))
+
+
+def test_a_changed_source_is_rendered_again(storing, s3):
+    s3.put_object(Bucket=BUCKET, Key="changing.jpg", Body=sample("example.jpg"), ContentType="image/jpeg")
+    first = call("/changing.jpg", "x-oss-process=image/resize,w_50")
+    assert first.headers["X-Derivative"] == "stored"
+    s3.put_object(Bucket=BUCKET, Key="changing.jpg", Body=sample("f.jpg"), ContentType="image/jpeg")
+    second = call("/changing.jpg", "x-oss-process=image/resize,w_50")  # a new ETag: a new derivative
+    assert second.headers["X-Derivative"] == "stored" and second.image.size != first.image.size
+
+
+def test_only_renderings_slower_than_the_threshold_are_kept(outputs, s3, monkeypatch):
+    import app
+
+    monkeypatch.setattr(app, "SETTINGS", app.SETTINGS._replace(store_derivatives_ms=60_000))
+    reply = call("/example.jpg", "x-oss-process=image/resize,w_90")
+    assert reply.status == 200 and "X-Derivative" not in reply.headers
+    monkeypatch.setattr(app, "SETTINGS", app.SETTINGS._replace(store_derivatives_ms=-1))  # the default: off
+    assert "X-Derivative" not in call("/example.jpg", "x-oss-process=image/resize,w_91").headers
+
+
+def test_stored_json_answers_stay_text(storing):
+    first = call("/f.jpg", "x-oss-process=image/info")
+    again = call("/f.jpg", "x-oss-process=image/info")
+    assert again.headers["X-Derivative"] == "hit" and again.body == first.body and b'"Orientation"' in again.body

@@ -122,8 +122,8 @@ def test_access_is_least_privilege_for_the_enabled_features(template):
     assert policies[0] == {"S3ReadPolicy": {"BucketName": {"Ref": "SourceBucketName"}}}
     condition, statement, _ = policies[1]["If"]
     assert condition == "SignedUrls" and statement["Statement"][0]["Action"] == "ssm:GetParameter"
-    condition, crud, _ = policies[2]["If"]
-    assert condition == "HasOutputBucket" and crud == {"S3CrudPolicy": {"BucketName": {"Ref": "OutputBucket"}}}
+    condition, results, _ = policies[2]["If"]  # read, write, list: see test_derivatives_are_kept_...
+    assert condition == "HasOutputBucket" and len(results["Statement"]) == 2
     condition, statement, _ = policies[3]["If"]
     (grant,) = statement["Statement"]
     assert condition == "OssSigned" and grant["Action"] == "ssm:GetParameter"
@@ -234,3 +234,21 @@ def test_every_oss_setting_reaches_the_function(template):
     }.items():
         assert env[variable] == {"Ref": parameter}, variable
     assert env["SAVEAS_BUCKETS"]["If"][0] == "SavesToTarget"
+
+
+def test_derivatives_are_kept_by_default_with_the_least_grant(template):
+    """StoreDerivativesMs (the README's cost measurement chose 200 ms) keeps the output bucket on
+    its own; the function may read, write and list it, nothing more (no deletes, no ACLs)."""
+    parameter = template["Parameters"]["StoreDerivativesMs"]
+    assert parameter["Default"] == 200 and parameter["MinValue"] == -1
+    assert "StoresDerivatives" in str(template["Conditions"]["HasOutputBucket"])
+    variables = template["Resources"]["ImageFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["STORE_DERIVATIVES_MS"] == {"Ref": "StoreDerivativesMs"}
+    policies = template["Resources"]["ImageFunction"]["Properties"]["Policies"]
+    (grant,) = [p["If"][1] for p in policies if isinstance(p, dict) and p.get("If", [None])[0] == "HasOutputBucket"]
+    actions = sorted(a for statement in grant["Statement"] for a in _listed(statement["Action"]))
+    assert actions == ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+
+
+def _listed(action):
+    return action if isinstance(action, list) else [action]

@@ -48,6 +48,9 @@ class Settings(NamedTuple):
     output_prefix: str = "derived/"  # OUTPUT_PREFIX
     redirect_cache_control: str = "public, max-age=300"  # REDIRECT_CACHE_CONTROL: shorter than the URLs live
     max_output_bytes: int = 64 * 1024 * 1024  # MAX_OUTPUT_BYTES: the largest result stored
+    # STORE_DERIVATIVES_MS: with OUTPUT_BUCKET, keep every result whose rendering took at least
+    # this long (0: all of them; -1: only those too big for a response) and answer from it next time.
+    store_derivatives_ms: int = -1
     auto_format: bool = False  # AUTO_FORMAT: AVIF/WebP by Accept when the chain names no format
     origin_verify: str = ""  # ORIGIN_VERIFY: the secret header the CDN adds to every request it forwards
     direct_access: bool = False  # DIRECT_ACCESS: with ORIGIN_VERIFY set, serve requests without it too
@@ -66,6 +69,7 @@ class Settings(NamedTuple):
     memory_limit_mb: int = 1769  # MEMORY_LIMIT_MB: where no Lambda context says (local server, CLI)
     tracing: bool = False  # TRACING: X-Ray through the Powertools Tracer
     pillow_blocks_max: int = 8  # PILLOW_BLOCKS_MAX: freed 16 MB image blocks kept for the next request
+    threads: int = 0  # THREADS: strips of an image worked on at once (0: one per CPU the function has)
     font_dirs: tuple[str, ...] = (LAMBDA_FONTS, REPOSITORY_FONTS)  # FONT_DIR first when set
     limits: Limits = Limits()  # MAX_SOURCE_BYTES, MAX_SOURCE_SIDE, ...
     encoders: EncoderSettings = EncoderSettings()  # WEBP_METHOD, AVIF_SPEED, ...
@@ -97,6 +101,7 @@ class Settings(NamedTuple):
             "output_prefix": ("OUTPUT_PREFIX", str),
             "redirect_cache_control": ("REDIRECT_CACHE_CONTROL", str),
             "max_output_bytes": ("MAX_OUTPUT_BYTES", int),
+            "store_derivatives_ms": ("STORE_DERIVATIVES_MS", int),
             "auto_format": ("AUTO_FORMAT", _flag),
             "origin_verify": ("ORIGIN_VERIFY", str),
             "direct_access": ("DIRECT_ACCESS", _flag),
@@ -114,6 +119,7 @@ class Settings(NamedTuple):
             "memory_limit_mb": ("MEMORY_LIMIT_MB", int),
             "tracing": ("TRACING", _flag),
             "pillow_blocks_max": ("PILLOW_BLOCKS_MAX", int),
+            "threads": ("THREADS", int),
         }
         values = {name: parse(env[var]) for name, (var, parse) in read.items() if env.get(var)}
         fonts = (env["FONT_DIR"], *defaults.font_dirs) if env.get("FONT_DIR") else defaults.font_dirs

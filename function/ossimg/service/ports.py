@@ -47,8 +47,15 @@ class Bucket(Protocol):
 
 
 class Outputs(Protocol):
-    """Where results too big for a Lambda response are stored, and found again."""
+    """Where results are stored (those too big for a Lambda response, and derivatives worth
+    keeping), and found again."""
 
-    def find(self, key: str) -> str | None: ...
+    def open(self, key: str) -> SourceObject | None:
+        """The stored result, its body not yet read; None when there is none (one GET either way)."""
+        ...
+
+    def url(self, key: str) -> str:
+        """Where a client fetches a stored result itself."""
+        ...
 
     def store(self, key: str, body: bytes, content_type: str, cache_control: str) -> str: ...

@@ -4,6 +4,7 @@ rendering `sys/saveas` shares. AWS-free (the stores are injected)."""
 from __future__ import annotations
 
 import re
+import time
 from typing import NamedTuple
 
 from ..config import Settings
@@ -18,6 +19,7 @@ from .response import HttpResponse, check_payload, derived_etag, http_date, is_n
 from .styles import StyleStore, check_content, check_name, no_such_style, valid_name
 
 STORED_LIMIT = "results are stored up to MAX_OUTPUT_BYTES"
+DERIVATIVE_HEADER = "X-Derivative"  # "stored" when a result was kept, "hit" when it was served from the store
 
 
 def check_key(settings: Settings, key: str) -> None:
@@ -121,7 +123,9 @@ def render_object(obj, chain, settings: Settings, source, job: Job, where: str) 
 
 
 def job_for(settings: Settings, deadline: Deadline, budget: Budget, prefer=(), cap: int | None = None) -> Job:
-    return Job(settings.limits, settings.encoders, settings.font_dirs, {}, deadline, budget, prefer, cap)
+    return Job(
+        settings.limits, settings.encoders, settings.font_dirs, {}, deadline, budget, prefer, cap, settings.threads
+    )
 
 
 def serve(
@@ -168,17 +172,22 @@ def serve(
             body, content_type = obj.read(), obj.content_type
         else:
             output_key = settings.output_prefix + etag.strip('"')
-            if outputs and (stored := outputs.find(output_key)):
-                return redirect(stored, settings, req)  # made and stored before: no work
+            stored = outputs.open(output_key) if outputs else None
+            if stored is not None:  # made and stored before: no work
+                return from_store(stored, output_key, outputs, settings, req, headers)
             cap = settings.max_output_bytes if outputs else max_raw_body()
             where = STORED_LIMIT if outputs else "a Lambda response can carry"
             job = job_for(settings, deadline, budget or Budget(settings.memory_limit_mb), prefer, cap)
+            started = time.perf_counter()
             rendered = render_object(obj, chain, settings, source, job, where)
             body, content_type = rendered.body, rendered.content_type
             if outputs and len(body) > max_raw_body():
                 url = outputs.store(output_key, body, content_type, headers["Cache-Control"])
                 return redirect(url, settings, req)
             check_payload(len(body))
+            if outputs and worth_storing(settings, (time.perf_counter() - started) * 1000):
+                outputs.store(output_key, body, content_type, headers["Cache-Control"])
+                headers[DERIVATIVE_HEADER] = "stored"
     finally:
         obj.close()
     headers["Content-Type"] = content_type
@@ -188,6 +197,25 @@ def serve(
     if chain is not None and rendered.cost is not None:
         meta.update(estimate_mb=round(rendered.cost.total_megabytes), estimate_s=round(rendered.cost.seconds, 2))
     return HttpResponse(200, headers, b"" if req.is_head else body, text=described, meta=meta)
+
+
+def worth_storing(settings: Settings, render_ms: float) -> bool:
+    """Storing costs a PUT and its storage; each later miss it answers saves a rendering. So a
+    result is kept when its rendering took at least STORE_DERIVATIVES_MS."""
+    return 0 <= settings.store_derivatives_ms <= render_ms
+
+
+def from_store(stored, key: str, outputs, settings: Settings, req: ImageRequest, headers: dict) -> HttpResponse:
+    """A stored result: passed on when a response can carry it, else redirected to."""
+    try:
+        if stored.size > max_raw_body():
+            return redirect(outputs.url(key), settings, req)
+        body = b"" if req.is_head else stored.read()
+    finally:
+        stored.close()
+    headers.update({"Content-Type": stored.content_type, "Content-Length": str(stored.size), DERIVATIVE_HEADER: "hit"})
+    described = stored.content_type == "application/json"  # info, average-hue: text, as when made
+    return HttpResponse(200, headers, body, text=described, meta={"action": "stored", "bytes_in": stored.size})
 
 
 def capped(cache_control: str, lifetime: float | None) -> str:

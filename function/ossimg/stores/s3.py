@@ -95,7 +95,8 @@ class S3Source:
 
 
 class S3Outputs:
-    """OUTPUT_BUCKET: derivatives too big for a Lambda response, stored once and redirected to."""
+    """OUTPUT_BUCKET: derivatives too big for a Lambda response (stored once and redirected to),
+    and, with STORE_DERIVATIVES_MS, the others worth keeping (served from here on the next miss)."""
 
     def __init__(self, bucket: str, client, base_url: str = "", seconds: int = 3600):
         self.bucket, self.client, self.base_url, self.seconds = bucket, client, base_url.rstrip("/"), seconds
@@ -109,16 +110,23 @@ class S3Outputs:
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.seconds
         )
 
-    def find(self, key: str) -> str | None:
+    def open(self, key: str) -> SourceObject | None:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
+            r = self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return None
             raise
-        return self.url(key)
+        return SourceObject(
+            etag=r["ETag"],
+            last_modified=r["LastModified"],
+            size=r["ContentLength"],
+            content_type=r.get("ContentType") or "application/octet-stream",
+            cache_control=r.get("CacheControl"),
+            stream=r["Body"],
+        )
 
     def store(self, key: str, body: bytes, content_type: str, cache_control: str) -> str:
         self.client.put_object(
