@@ -141,20 +141,32 @@ def timed(fn):
 
 
 def psnr(encoded: bytes, reference) -> str:
-    """PSNR (dB) of an output, decoded (an animation's first frame), against the full-quality
-    reference: the naive full-decode LANCZOS result before it is encoded."""
+    """PSNR (dB) of an output, decoded (an animation's first frame) and seen over white, against
+    the full-quality reference: the naive full-decode LANCZOS result before it is encoded."""
     import math
 
     import pillow_heif
     from PIL import Image, ImageChops
 
     pillow_heif.register_heif_opener()
-    x, y = Image.open(io.BytesIO(encoded)).convert("RGB"), reference.convert("RGB")
+    x, y = _as_seen(Image.open(io.BytesIO(encoded))), _as_seen(reference)
     if x.size != y.size:
         return f"{x.size[0]}x{x.size[1]}?"
     histogram = ImageChops.difference(x, y).histogram()
     mse = sum(count * (level % 256) ** 2 for level, count in enumerate(histogram)) / (3 * x.width * x.height)
     return f"{10 * math.log10(255 * 255 / mse):.1f}" if mse else "inf"
+
+
+def _as_seen(image):
+    """RGB as a viewer sees it: transparency over white (a colour under alpha 0 is invisible)."""
+    from PIL import Image
+
+    if "A" not in image.getbands() and "transparency" not in image.info:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+    canvas.paste(rgba, mask=rgba.getchannel("A"))
+    return canvas
 
 
 class Sharp:
@@ -378,9 +390,15 @@ def derivative_costs(retention_days: int = 30) -> None:
             print("| " + " | ".join((*cells, pays)) + " |")
 
 
+ONLY = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
+
+
 def main() -> None:
+    """BENCH_ONLY=png,tiff runs just the cases whose names contain those words, and no more tables."""
     import tempfile
 
+    global CASES
+    CASES = [case for case in CASES if not ONLY or any(word in case[0] for word in ONLY)]
     app = setup_app()
     with tempfile.TemporaryDirectory() as scratch:
         vs = Sharp(Path(scratch))
@@ -433,6 +451,8 @@ def main() -> None:
     print("|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    if ONLY:
+        return
     floor, cold = cold_start(COLD_FLOOR), cold_start(COLD_APP)
     print(f"| cold start (import + one small request) | {cold:.0f} | | | | | {floor:.0f} (Pillow + boto3) | | | |")
     floor_ir, ours_ir = cold_instructions(COLD_FLOOR), cold_instructions(COLD_APP)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from . import parallel
+from . import parallel, strips
 
 DECODER_ABI_VERSION = 0x0209  # decode.h's WEBP_DECODER_ABI_VERSION (stable across libwebp 1.x)
 MODE_RGB, MODE_RGBA = 0, 1  # WEBP_CSP_MODE
@@ -160,7 +160,7 @@ def decode(
     data: bytes,
     box: tuple[int, int, int, int] | None = None,
     target: tuple[int, int] | None = None,
-    reducing_gap: float = 3.0,
+    reducing_gap: float = strips.REDUCING_GAP,
 ) -> Decoded:
     """The still WebP in `data`, cut to `box` (whole image: None) and, with `target`, reduced by
     libwebp's area-averaging rescaler to whole factors of it that leave at least `reducing_gap`
