@@ -16,10 +16,11 @@ def test_blur_lowers_high_frequencies_monotonically():
     assert run(DEMO, "image/blur,r_3,s_2")[0].size == (400, 267)
 
 
-@pytest.mark.parametrize("s", [3, 5, 10, 25])
+@pytest.mark.parametrize("s", [2, 3, 5, 10, 25])
 def test_a_wide_blur_made_at_reduced_scale_matches_the_full_size_gaussian(s):
-    """sigma >= 3 is blurred on a box-reduced copy and enlarged back: within 45 dB PSNR (50 typical)
-    of Pillow's full-size Gaussian on a photograph, and the same size."""
+    """sigma >= 2 is blurred on a box-reduced copy and enlarged back: within 42 dB PSNR (43-47
+    measured) of Pillow's full-size Gaussian on a photograph, and the same size. sharp's own blur
+    is 40.5 dB from that Gaussian (make bench)."""
     import io
     import math
 
@@ -30,7 +31,7 @@ def test_a_wide_blur_made_at_reduced_scale_matches_the_full_size_gaussian(s):
     result = BLUR.apply(photo.copy(), {"r": 50, "s": s}, photo.size)
     histogram = ImageChops.difference(result, reference).histogram()
     mse = sum(count * (level % 256) ** 2 for level, count in enumerate(histogram)) / (3 * 1200 * 801)
-    assert result.size == photo.size and 10 * math.log10(255 * 255 / mse) > 45
+    assert result.size == photo.size and 10 * math.log10(255 * 255 / mse) > 42
 
 
 def test_blur_radius_bounds_the_spread():
