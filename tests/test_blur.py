@@ -58,3 +58,19 @@ def test_documented_errors(process, code, ec):  # and the EC catalogue
     with pytest.raises(OssError) as caught:
         parse("image/" + process)
     assert (caught.value.code, caught.value.ec, caught.value.status) == (code, ec, 400)
+
+
+def test_blur_softens_a_cut_outs_edge_and_keeps_its_size(objects):
+    """The README's rule: blur works on alpha with the colours (bright, contrast and sharpen do not,
+    tested in test_strips): a hard transparent edge becomes a ramp."""
+    import io
+
+    from PIL import Image
+
+    data = objects["transparent.png"][0]
+    source = Image.open(io.BytesIO(data)).getchannel("A")
+    image, _ = run(data, "image/blur,r_10,s_5")
+    alpha = image.getchannel("A")
+    assert image.mode == "RGBA" and image.size == source.size
+    levels = set(alpha.tobytes()) - set(source.tobytes())
+    assert len(levels) > 50  # in-between levels the hard-edged source never had
