@@ -134,3 +134,23 @@ def test_stored_json_answers_stay_text(storing):
     first = call("/f.jpg", "x-oss-process=image/info")
     again = call("/f.jpg", "x-oss-process=image/info")
     assert again.headers["X-Derivative"] == "hit" and again.body == first.body and b'"Orientation"' in again.body
+
+
+def test_a_failing_store_still_answers_the_result(storing, monkeypatch):
+    """Keeping a derivative is optional work: an S3 error there is logged, not the client's 500."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("S3 is down")
+
+    monkeypatch.setattr(storing, "store", broken)
+    reply = call("/example.jpg", "x-oss-process=image/resize,w_77")
+    assert reply.status == 200 and reply.image.size == (77, 51) and "X-Derivative" not in reply.headers
+
+
+def test_a_failing_look_up_renders_instead(storing, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("S3 is down")
+
+    monkeypatch.setattr(storing, "open", broken)
+    reply = call("/example.jpg", "x-oss-process=image/resize,w_78")
+    assert reply.status == 200 and reply.image.size == (78, 52)

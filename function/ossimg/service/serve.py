@@ -3,6 +3,7 @@ rendering `sys/saveas` shares. AWS-free (the stores are injected)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import NamedTuple
@@ -172,7 +173,7 @@ def serve(
             body, content_type = obj.read(), obj.content_type
         else:
             output_key = settings.output_prefix + etag.strip('"')
-            stored = outputs.open(output_key) if outputs else None
+            stored = look_up(outputs, output_key) if outputs else None
             if stored is not None:  # made and stored before: no work
                 return from_store(stored, output_key, outputs, settings, req, headers)
             cap = settings.max_output_bytes if outputs else max_raw_body()
@@ -186,8 +187,7 @@ def serve(
                 return redirect(url, settings, req)
             check_payload(len(body))
             if outputs and worth_storing(settings, (time.perf_counter() - started) * 1000):
-                outputs.store(output_key, body, content_type, headers["Cache-Control"])
-                headers[DERIVATIVE_HEADER] = "stored"
+                keep(outputs, output_key, body, content_type, headers)
     finally:
         obj.close()
     headers["Content-Type"] = content_type
@@ -203,6 +203,27 @@ def worth_storing(settings: Settings, render_ms: float) -> bool:
     """Storing costs a PUT and its storage; each later miss it answers saves a rendering. So a
     result is kept when its rendering took at least STORE_DERIVATIVES_MS."""
     return 0 <= settings.store_derivatives_ms <= render_ms
+
+
+def look_up(outputs, key: str):
+    """The stored result, or None: when the store cannot answer, the result is made again (and
+    the failure logged) rather than the request failing."""
+    try:
+        return outputs.open(key)
+    except Exception:
+        logging.getLogger(__name__).warning("could not look up derivative %s", key, exc_info=True)
+        return None
+
+
+def keep(outputs, key: str, body: bytes, content_type: str, headers: dict) -> None:
+    """Store a result for later misses. Optional work: if the store fails, the client still gets
+    the result it asked for, and the failure is logged."""
+    try:
+        outputs.store(key, body, content_type, headers["Cache-Control"])
+    except Exception:
+        logging.getLogger(__name__).warning("could not keep derivative %s", key, exc_info=True)
+        return
+    headers[DERIVATIVE_HEADER] = "stored"
 
 
 def from_store(stored, key: str, outputs, settings: Settings, req: ImageRequest, headers: dict) -> HttpResponse:
