@@ -41,29 +41,83 @@ def png(path: Path, width: int, height: int, mode: str = "RGB") -> Path:
     return path
 
 
+def _segment(marker: int, data: bytes) -> bytes:
+    return struct.pack(">HH", 0xFF00 | marker, len(data) + 2) + data
+
+
+_ONE_SYMBOL = bytes([1] + [0] * 15) + b"\x00"  # one code of length 1, for symbol 0
+_GREY_TABLES = _segment(0xDB, b"\x00" + bytes([1] * 64)) + _segment(0xC4, b"\x00" + _ONE_SYMBOL + b"\x10" + _ONE_SYMBOL)
+
+
+def _grey_frame(width: int, height: int) -> bytes:
+    """SOF and SOS of a baseline YCbCr 4:4:4 JPEG (the tables apart)."""
+    frame = _segment(0xC0, struct.pack(">BHHB", 8, height, width, 3) + b"\x01\x11\x00\x02\x11\x00\x03\x11\x00")
+    return frame + _segment(0xDA, b"\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00")
+
+
+def _grey_scan(width: int, height: int):
+    """The scan of a flat grey picture: with one-symbol Huffman tables every block is two zero
+    bits (DC difference 0, then end of block), so it is zero bytes, written a MB at a time."""
+    zero_bytes, rest = divmod(((width + 7) // 8) * ((height + 7) // 8) * 3 * 2, 8)
+    block = bytes(1 << 20)
+    for _ in range(zero_bytes >> 20):
+        yield block
+    yield bytes(zero_bytes & ((1 << 20) - 1))
+    if rest:
+        yield bytes([(1 << (8 - rest)) - 1])  # the last byte padded with one bits
+
+
 def jpeg(path: Path, width: int, height: int) -> Path:
-    """A baseline YCbCr 4:4:4 JPEG of flat grey. With one-symbol Huffman tables every block is
-    two zero bits (DC difference 0, then end of block), so the scan is zero bytes."""
-
-    def segment(marker: int, data: bytes) -> bytes:
-        return struct.pack(">HH", 0xFF00 | marker, len(data) + 2) + data
-
-    one_symbol = bytes([1] + [0] * 15) + b"\x00"  # one code of length 1, for symbol 0
-    header = b"\xff\xd8" + segment(0xDB, b"\x00" + bytes([1] * 64))
-    header += segment(0xC0, struct.pack(">BHHB", 8, height, width, 3) + b"\x01\x11\x00\x02\x11\x00\x03\x11\x00")
-    header += segment(0xC4, b"\x00" + one_symbol + b"\x10" + one_symbol)
-    header += segment(0xDA, b"\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00")
-    bits = ((width + 7) // 8) * ((height + 7) // 8) * 3 * 2
-    zero_bytes, rest = divmod(bits, 8)
+    """A baseline YCbCr 4:4:4 JPEG of flat grey whose scan is zero bytes."""
     with path.open("wb") as out:
-        out.write(header)
-        block = bytes(1 << 20)
-        for _ in range(zero_bytes >> 20):
-            out.write(block)
-        out.write(bytes(zero_bytes & ((1 << 20) - 1)))
-        if rest:
-            out.write(bytes([(1 << (8 - rest)) - 1]))  # the last byte padded with one bits
+        out.write(b"\xff\xd8" + _GREY_TABLES + _grey_frame(width, height))
+        for chunk in _grey_scan(width, height):
+            out.write(chunk)
         out.write(b"\xff\xd9")
+    return path
+
+
+def jpeg_tiff(path: Path, width: int, height: int, rows_per_strip: int = 64) -> Path:
+    """A JPEG-compressed TIFF of flat grey: the tables in JPEGTables, every full strip the same
+    abbreviated stream (stored once, pointed at by every strip), then the shorter last one."""
+
+    def strip(rows: int) -> bytes:
+        return b"\xff\xd8" + _grey_frame(width, rows) + b"".join(_grey_scan(width, rows)) + b"\xff\xd9"
+
+    strips = -(-height // rows_per_strip)
+    full, last = strip(rows_per_strip), strip(height - rows_per_strip * (strips - 1))
+    tables = b"\xff\xd8" + _GREY_TABLES + b"\xff\xd9"
+    full_at, last_at = 8, 8 + len(full)
+    tables_at = last_at + len(last)
+    offsets_at = tables_at + len(tables)
+    counts_at = offsets_at + 4 * strips
+    bits_at = counts_at + 4 * strips
+    ifd_at = bits_at + 6
+    entries = [
+        (256, 4, 1, width),
+        (257, 4, 1, height),
+        (258, 3, 3, bits_at),
+        (259, 3, 1, 7),  # JPEG
+        (262, 3, 1, 6),  # YCbCr
+        (273, 4, strips, offsets_at),
+        (277, 3, 1, 3),
+        (278, 4, 1, rows_per_strip),
+        (279, 4, strips, counts_at),
+        (284, 3, 1, 1),
+        (347, 7, len(tables), tables_at),  # JPEGTables (UNDEFINED bytes)
+    ]
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in sorted(entries):
+        inline = struct.pack("<HH", value, 0) if kind == 3 and count == 1 else struct.pack("<I", value)
+        ifd += struct.pack("<HHI", tag, kind, count) + inline
+    ifd += struct.pack("<I", 0)
+    with path.open("wb") as out:
+        out.write(b"II*\x00" + struct.pack("<I", ifd_at))
+        out.write(full + last + tables)
+        out.write(struct.pack(f"<{strips}I", *([full_at] * (strips - 1) + [last_at])))
+        out.write(struct.pack(f"<{strips}I", *([len(full)] * (strips - 1) + [len(last)])))
+        out.write(struct.pack("<3H", 8, 8, 8))
+        out.write(ifd)
     return path
 
 

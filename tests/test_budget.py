@@ -32,6 +32,7 @@ def sources(tmp_path_factory):
         "bmp": lambda p: huge.bmp(p, W, H),
         "tiff": lambda p: huge.tiff(p, W, H),
         "rgba.tiff": lambda p: huge.tiff(p, W, H, "RGBA"),
+        "jpeg.tiff": lambda p: huge.jpeg_tiff(p, W, H),  # decoded as one joined JPEG
         "webp": lambda p: huge.webp(p, W, H),
         "anim": lambda p: huge.gif(p, 500, 500, frames=999),  # 250 MP in frames
         "anim_big": lambda p: huge.gif(p, 5000, 5000, frames=9),
@@ -71,6 +72,7 @@ FAMILIES = [  # (source, process, succeeds): one per action family in make test
     ("rgba.png", "image/crop,w_15000,h_15000/resize,w_1000", True),
     ("jpg", "image/crop,w_1000,h_1000,g_center", True),
     ("tiff", "image/indexcrop,y_1000,i_3", True),
+    ("jpeg.tiff", "image/resize,w_1000", True),  # strips joined into a JPEG, decoded at 1/8 scale
     ("gif", "image/format,jpg/quality,q_80", None),  # a flat image fits the response; a photo would not
     ("webp", "image/average-hue", True),
     ("bmp", "image/bright,50/resize,w_800", None),  # in place, strip by strip; refused if too slow
@@ -86,7 +88,7 @@ def test_each_action_family_stays_within_the_function(sources, name, process, su
 
 STRESS = [
     (name, process)
-    for name in ("rgb.png", "rgba.png", "p.png", "jpg", "gif", "bmp", "tiff", "rgba.tiff", "webp")
+    for name in ("rgb.png", "rgba.png", "p.png", "jpg", "gif", "bmp", "tiff", "rgba.tiff", "jpeg.tiff", "webp")
     for process in (
         "image/resize,w_1000",
         "image/resize,m_fill,w_2000,h_2000",

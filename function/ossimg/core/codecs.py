@@ -184,7 +184,7 @@ def decode_region(
 
 def _by_region_decoder(p: Probe) -> bool:
     decoder = p.kind.region_decoder
-    return decoder is not None and p.frames == 1 and decoder.available()
+    return decoder is not None and p.frames == 1 and decoder.available() and decoder.handles(p)
 
 
 def _region(p: Probe, box, target):

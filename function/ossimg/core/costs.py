@@ -249,6 +249,11 @@ def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -
     top-down decode stops at."""
     width, height = source.size
     bw, bh = _size_of(box) if box else (width, height)
+    if _like_jpeg(source):  # a JPEG TIFF's strips joined into one JPEG (a copy of the file), then decoded as one
+        rows = box[3] if box else height
+        scale = _dct_scale(width, height, bw, bh, target) if target else 1
+        inner = (math.ceil(bw / scale), math.ceil(bh / scale))
+        return math.ceil(width / scale) * math.ceil(rows / scale), inner, len(source.data)
     if _region_decoded(source):
         fx = max(1, int(bw / target[0] / strips.REDUCING_GAP)) if target else 1
         fy = max(1, int(bh / target[1] / strips.REDUCING_GAP)) if target else 1
@@ -256,11 +261,16 @@ def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -
         return pixels(inner), inner, held_aside(source)
     rows = box[3] if box and source.sequential else height
     if target and source.kind.scales_on_load:
-        at_least = (-(-(target[0] + 1) * width // bw), -(-(target[1] + 1) * height // bh))
-        ratio = min(width // max(1, at_least[0]), height // max(1, at_least[1]))
-        scale = next((s for s in (8, 4, 2) if ratio >= s), 1)
+        scale = _dct_scale(width, height, bw, bh, target)
         return math.ceil(width / scale) * math.ceil(rows / scale), (math.ceil(bw / scale), math.ceil(bh / scale)), 0
     return width * rows, (bw, bh), 0
+
+
+def _dct_scale(width: int, height: int, bw: float, bh: float, target: Size) -> int:
+    """The JPEG DCT scale decode_region picks: the largest that leaves the box above the target."""
+    at_least = (-(-(target[0] + 1) * width // bw), -(-(target[1] + 1) * height // bh))
+    ratio = min(width // max(1, at_least[0]), height // max(1, at_least[1]))
+    return next((s for s in (8, 4, 2) if ratio >= s), 1)
 
 
 def _decode_ns(source: Probe, decoded: int, held: float) -> float:
@@ -271,14 +281,21 @@ def _decode_ns(source: Probe, decoded: int, held: float) -> float:
 def _decoded_as_region(source: Probe, region: Box) -> bool:
     """Whether decoding `region` (libwebp's crop, or a top-down decode stopping at its bottom row)
     leaves exactly the region, so it needs no copy of its own."""
+    if _like_jpeg(source):  # decoded as a JPEG: full rows down to the region's last
+        return tuple(region[:3]) == (0, 0, source.size[0])
     if _region_decoded(source):
         return region[0] % 2 == 0 and region[1] % 2 == 0  # libwebp snaps a crop's origin to even pixels
     return source.sequential and tuple(region[:3]) == (0, 0, source.size[0])
 
 
+def _like_jpeg(source: Probe) -> bool:
+    """A region decoder that joins the file into a JPEG and decodes that (JPEG inside TIFF)."""
+    return _region_decoded(source) and getattr(source.kind.region_decoder, "LIKE_JPEG", False)
+
+
 def _region_decoded(source: Probe) -> bool:
     decoder = source.kind.region_decoder
-    return decoder is not None and source.frames == 1 and decoder.available()
+    return decoder is not None and source.frames == 1 and decoder.available() and decoder.handles(source)
 
 
 def held_aside(source: Probe) -> float:

@@ -84,7 +84,7 @@ class Format(NamedTuple):
     scales_on_load: bool = False  # the decoder can shrink while decoding (JPEG's DCT scaling: Pillow's draft)
     top_down: Callable[[Image.Image], bool] | None = None  # whether this file's rows decode top to bottom
     # A decoder of just a region, rescaled, for still images: a module with available(),
-    # decode(data, box, target) and holds_whole(data) (see webp).
+    # handles(probe), decode(data, box, target) and holds_whole(data) (see webp, tiff_jpeg).
     region_decoder: object = None
     exif_in_header: bool = True  # EXIF is read with the header (PNG: only an eXIf chunk before the pixels)
     info_exif: bool = True  # image/info lists its EXIF (OSS does not read PNG's)
@@ -323,7 +323,7 @@ REGISTRY: tuple[Format, ...] = (
     Format(
         "tiff", "image/tiff", "TIFF", lambda d: d[:4] in (b"II*\x00", b"MM\x00*"), _tiff, FormatCost(0.2, 15, 0.5, 80),
         plugin="PIL.TiffImagePlugin", no_metadata=_NO_EXIF_XMP, orients_itself=True,
-        source_side=(16384, "0040-00000018"),
+        source_side=(16384, "0040-00000018"), region_decoder=_Lazy(".tiff_jpeg"),  # JPEG inside
     ),
     Format(
         "avif", "image/avif", "AVIF", lambda d: _is_isobmff(d, avif=True), _avif, FormatCost(2.0, 10, 22.0, 110),

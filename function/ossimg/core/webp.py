@@ -145,6 +145,11 @@ def features(data: bytes) -> Features | None:
     return Features(found.width, found.height, bool(found.has_alpha), bool(found.has_animation), found.format == 2)
 
 
+def handles(probe) -> bool:
+    """Every still WebP (animations go through Pillow's plugin)."""
+    return True
+
+
 def holds_whole(data: bytes) -> bool:
     """A lossless WebP is decoded whole inside libwebp, whatever part of it is asked for."""
     found = features(data)
