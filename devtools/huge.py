@@ -92,7 +92,6 @@ def jpeg_tiff(path: Path, width: int, height: int, rows_per_strip: int = 64) -> 
     offsets_at = tables_at + len(tables)
     counts_at = offsets_at + 4 * strips
     bits_at = counts_at + 4 * strips
-    ifd_at = bits_at + 6
     entries = [
         (256, 4, 1, width),
         (257, 4, 1, height),
@@ -106,19 +105,9 @@ def jpeg_tiff(path: Path, width: int, height: int, rows_per_strip: int = 64) -> 
         (284, 3, 1, 1),
         (347, 7, len(tables), tables_at),  # JPEGTables (UNDEFINED bytes)
     ]
-    ifd = struct.pack("<H", len(entries))
-    for tag, kind, count, value in sorted(entries):
-        inline = struct.pack("<HH", value, 0) if kind == 3 and count == 1 else struct.pack("<I", value)
-        ifd += struct.pack("<HHI", tag, kind, count) + inline
-    ifd += struct.pack("<I", 0)
-    with path.open("wb") as out:
-        out.write(b"II*\x00" + struct.pack("<I", ifd_at))
-        out.write(full + last + tables)
-        out.write(struct.pack(f"<{strips}I", *([full_at] * (strips - 1) + [last_at])))
-        out.write(struct.pack(f"<{strips}I", *([len(full)] * (strips - 1) + [len(last)])))
-        out.write(struct.pack("<3H", 8, 8, 8))
-        out.write(ifd)
-    return path
+    offsets = struct.pack(f"<{strips}I", *([full_at] * (strips - 1) + [last_at]))
+    counts = struct.pack(f"<{strips}I", *([len(full)] * (strips - 1) + [len(last)]))
+    return _write_tiff(path, entries, full + last + tables, offsets + counts, struct.pack("<3H", 8, 8, 8))
 
 
 def gif(path: Path, width: int, height: int, frames: int = 1) -> Path:
@@ -193,8 +182,6 @@ def tiff(path: Path, width: int, height: int, mode: str = "RGB") -> Path:
     offsets_at = arrays_at
     counts_at = offsets_at + 4 * strips
     bits_at = counts_at + 4 * strips
-    ifd_at = bits_at + 2 * channels
-    # (tag, type, count, value): one SHORT (3) or LONG (4) inline, or the offset of an array
     entries = [
         (256, 4, 1, width),
         (257, 4, 1, height),
@@ -209,16 +196,23 @@ def tiff(path: Path, width: int, height: int, mode: str = "RGB") -> Path:
     ]
     if channels == 4:
         entries.append((338, 3, 1, 2))  # unassociated alpha
+    arrays = struct.pack(f"<{strips}I", *offsets) + struct.pack(f"<{strips}I", *counts)
+    return _write_tiff(path, entries, strip + last, arrays, struct.pack(f"<{channels}H", *([8] * channels)))
+
+
+def _write_tiff(path: Path, entries: list, *parts: bytes) -> Path:
+    """A little-endian TIFF: the header, `parts` in order (their offsets already in `entries`),
+    then the one IFD. Entries are (tag, type, count, value): one SHORT (3) or LONG (4) inline, or
+    the offset of an array."""
     ifd = struct.pack("<H", len(entries))
     for tag, kind, count, value in sorted(entries):
         inline = struct.pack("<HH", value, 0) if kind == 3 and count == 1 else struct.pack("<I", value)
         ifd += struct.pack("<HHI", tag, kind, count) + inline
     ifd += struct.pack("<I", 0)
     with path.open("wb") as out:
-        out.write(b"II*\x00" + struct.pack("<I", ifd_at))
-        out.write(strip + last)
-        out.write(struct.pack(f"<{strips}I", *offsets) + struct.pack(f"<{strips}I", *counts))
-        out.write(struct.pack(f"<{channels}H", *([8] * channels)))
+        out.write(b"II*\x00" + struct.pack("<I", 8 + sum(len(part) for part in parts)))
+        for part in parts:
+            out.write(part)
         out.write(ifd)
     return path
 

@@ -46,6 +46,7 @@ def decode(data: bytes, box=None, target=None):
     from . import codecs  # a decoder of codecs' own: imported when first used
 
     stream = joined(data)
+    joined.cache_clear()  # decoded: neither the stream nor the file is kept past the request
     if stream is None:
         raise ValueError("not a JPEG TIFF this decoder reads")
     image, where = codecs.decode_region(codecs.probe(stream), box, target)
@@ -71,7 +72,8 @@ def joined(data: bytes) -> bytes | None:
         offsets, counts = tags[273], tags[279]
         rows_per_strip = min(int(tags.get(278, height)), height)
         tables = bytes(tags.get(347, b""))
-        strips = [data[offset : offset + count] for offset, count in zip(offsets, counts)]
+        whole = memoryview(data)  # strips and scans are views: the joined stream is the one copy
+        strips = [whole[offset : offset + count] for offset, count in zip(offsets, counts)]
     except Exception:  # a header Pillow reads but this layout does not have
         return None
     if len(strips) != -(-height // rows_per_strip) or not strips:
@@ -127,9 +129,9 @@ def _parts(strip: bytes):
             scan = strip[position + 2 + length : -2]
             if sof is None or RESTART.search(scan):
                 return None
-            return b"".join(header), sof, segment, scan
+            return b"".join(header), sof, bytes(segment), scan
         if marker in BASELINE_SOF:
-            sof = segment
+            sof = bytes(segment)
         elif marker == DRI or 0xC2 <= marker <= 0xCF and marker not in (DHT, 0xC8, 0xCC):
             return None  # its own restart interval, or a progressive / lossless / arithmetic frame
         else:

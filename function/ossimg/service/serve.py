@@ -20,6 +20,7 @@ from .response import HttpResponse, check_payload, derived_etag, http_date, is_n
 from .styles import StyleStore, check_content, check_name, no_such_style, valid_name
 
 STORED_LIMIT = "results are stored up to MAX_OUTPUT_BYTES"
+LOG = logging.getLogger(__name__)
 DERIVATIVE_HEADER = "X-Derivative"  # "stored" when a result was kept, "hit" when it was served from the store
 
 
@@ -211,7 +212,7 @@ def look_up(outputs, key: str):
     try:
         return outputs.open(key)
     except Exception:
-        logging.getLogger(__name__).warning("could not look up derivative %s", key, exc_info=True)
+        LOG.warning("could not look up derivative %s", key, exc_info=True)
         return None
 
 
@@ -221,7 +222,7 @@ def keep(outputs, key: str, body: bytes, content_type: str, headers: dict) -> No
     try:
         outputs.store(key, body, content_type, headers["Cache-Control"])
     except Exception:
-        logging.getLogger(__name__).warning("could not keep derivative %s", key, exc_info=True)
+        LOG.warning("could not keep derivative %s", key, exc_info=True)
         return
     headers[DERIVATIVE_HEADER] = "stored"
 

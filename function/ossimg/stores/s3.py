@@ -58,15 +58,7 @@ class S3Source:
             r = self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
             raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
-        return SourceObject(
-            etag=r["ETag"],
-            last_modified=r["LastModified"],
-            size=r["ContentLength"],
-            content_type=r.get("ContentType") or "application/octet-stream",
-            cache_control=r.get("CacheControl"),
-            stream=r["Body"],
-            metadata=r.get("Metadata") or {},
-        )
+        return _object(r)
 
     def put(self, key: str, body: bytes, content_type: str, metadata: dict | None = None) -> None:
         self._call("put_object", Key=key, Body=body, ContentType=content_type, Metadata=metadata or {})
@@ -119,20 +111,26 @@ class S3Outputs:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return None
             raise
-        return SourceObject(
-            etag=r["ETag"],
-            last_modified=r["LastModified"],
-            size=r["ContentLength"],
-            content_type=r.get("ContentType") or "application/octet-stream",
-            cache_control=r.get("CacheControl"),
-            stream=r["Body"],
-        )
+        return _object(r)
 
     def store(self, key: str, body: bytes, content_type: str, cache_control: str) -> str:
         self.client.put_object(
             Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
         )
         return self.url(key)
+
+
+def _object(r: dict) -> SourceObject:
+    """A GetObject response as the object the service reads (its body not yet read)."""
+    return SourceObject(
+        etag=r["ETag"],
+        last_modified=r["LastModified"],
+        size=r["ContentLength"],
+        content_type=r.get("ContentType") or "application/octet-stream",
+        cache_control=r.get("CacheControl"),
+        stream=r["Body"],
+        metadata=r.get("Metadata") or {},
+    )
 
 
 def _mapped(code: str) -> Exception:
