@@ -315,6 +315,7 @@ def has_alpha(image) -> bool:
 def described_cost(source: Probe, call) -> Estimate:
     """info reads the header; average-hue decodes (at a reduced scale where it can) to a thumbnail."""
     cost = Estimate()
+    cost.step("header", 0, 0, 0)  # the tags and EXIF read into Python objects, the JSON built: the slack
     if call.action.name == "average-hue":
         decoded, _, held = decoded_pixels(source, None, (128, 128))
         raw = mode_bytes(source.image.mode) + formats.by_name(source.format).cost.decode_bytes
