@@ -1,7 +1,7 @@
 """`make layer-check`: the built layers hold aarch64 binaries of the pinned versions and fit Lambda.
 
 Run after `sam build` (the Makefile target does both). Checks .aws-sam/build:
-- every shared object in the imaging layer is an AArch64 ELF file (machine 0xB7);
+- every shared object in the imaging and detector layers is an AArch64 ELF file (machine 0xB7);
 - each pinned requirement is installed at exactly its pinned version;
 - function + layers stay under 250 MB unzipped, and each layer under 50 MB zipped.
 """
@@ -64,7 +64,8 @@ def main() -> int:
     if not layer.is_dir():
         print(f"no built layer at {layer}: run `sam build` first", file=sys.stderr)
         return 1
-    objects = list(layer.rglob("*.so*"))
+    detector = BUILD / "DetectorLayer" / "python"  # built unless the template's FaceDetection is false
+    objects = list(layer.rglob("*.so*")) + (list(detector.rglob("*.so*")) if detector.is_dir() else [])
     wrong = [p for p in objects if p.is_file() and elf_machine(p) not in (None, AARCH64)]
     if not objects:
         problems.append("the imaging layer holds no shared objects")
@@ -73,11 +74,14 @@ def main() -> int:
         problems.append(
             "no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/webp.py)"
         )
-    have = installed(layer)
+    have = {**installed(layer), **(installed(detector) if detector.is_dir() else {})}
     wanted = {
         **pins(ROOT / "layers/imaging/requirements.txt"),
         **pins(ROOT / "layers/imaging/requirements-no-deps.txt"),
+        **(pins(ROOT / "layers/detector/requirements.txt") if detector.is_dir() else {}),
     }
+    if detector.is_dir() and not list((detector / "cv2" / "data").glob("haarcascade_frontalface_alt2.xml")):
+        problems.append("no frontal-face cascade in the detector layer's cv2/data: faces would not be found")
     if "botocore" in have:
         problems.append("botocore is in the layer: it would shadow the runtime's")
     for name, version in wanted.items():
@@ -87,6 +91,7 @@ def main() -> int:
     if not list((fonts / "fonts").glob("*.tt?")):
         problems.append(f"no fonts in {fonts / 'fonts'}")
     folders = [BUILD / "ImageFunction", BUILD / "ImagingLayer", fonts]
+    folders += [detector.parent] if detector.is_dir() else []
     total = sum(size_of(f) for f in folders)
     if total > UNZIPPED_LIMIT:
         problems.append(f"function + layers are {total / 2**20:.0f} MB unzipped (limit 250 MB)")

@@ -51,7 +51,6 @@ def test_blur_radius_bounds_the_spread():
         ("blur,r_2,s_x", "InvalidArgument", "0040-00000242"),
         ("blur,r_2,s_2,g_fac", "InvalidArgument", "0004-00000243"),
         ("blur,r_2,s_2,g_face,p_201", "InvalidArgument", "0004-00000244"),
-        ("blur,r_2,s_2,g_face", "InvalidArgument", None),  # faces need a detector (not offered yet)
     ],
 )
 def test_documented_errors(process, code, ec):  # and the EC catalogue

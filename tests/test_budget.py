@@ -78,6 +78,7 @@ FAMILIES = [  # (source, process, succeeds): one per action family in make test
     ("bmp", "image/bright,50/resize,w_800", None),  # in place, strip by strip; refused if too slow
     ("rgb.png", "image/rounded-corners,r_100/resize,w_1000", False),  # RGB -> RGBA: two full images
     ("anim", "image/resize,w_200", True),  # 999 frames, each decoded, resized and let go in turn
+    ("jpg", "image/crop,g_face,w_2000,h_2000", True),  # faces looked for on a 1/8-scale probe first
 ]
 
 
@@ -106,6 +107,8 @@ STRESS = [
         "image/quality,q_80",
         "image/average-hue",
         "image/info",
+        "image/crop,g_auto/resize,w_500",  # a probe decoded (whole, where the format cannot scale) first
+        "image/blur,r_10,s_5,g_faces/resize,w_500",
     )
     if not (name == "gif" and process.startswith("image/rounded-corners"))  # OSS refuses it on GIFs: a 400
 ]

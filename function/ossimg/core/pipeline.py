@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from . import formats, parallel, strips
+from . import faces, formats, parallel, strips
 from .codecs import (
     TRANSPOSING,
     WORKING_MODES,
@@ -29,7 +29,7 @@ from .codecs import (
     probe,
     stored_region,
 )
-from .costs import Budget, Estimate, described_cost, estimate
+from .costs import Budget, Estimate, described_cost, estimate, sight_cost
 from .deadline import NO_DEADLINE, Deadline
 from .errors import OssError
 from .formats import EncoderSettings
@@ -62,6 +62,7 @@ class Job(NamedTuple):
     prefer: tuple[str, ...] = ()  # formats the client accepts, best first (auto-format), when none is named
     max_output: int | None = None  # the largest output worth encoding (None: any)
     threads: int = 0  # strips worked on at once (0: one per CPU)
+    source_tag: str | None = None  # the source's ETag: what faces found in it are remembered under
 
 
 DEFAULT_JOB = Job()
@@ -86,6 +87,7 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
         chain = chain.for_animation()
     orient = chain.auto_orient and source.orientation != 1
     refuse_unsupported(source, chain)
+    chain, sighted = located(data, source, chain, orient, job)
     sizes = plan(source, chain, orient, limits)
     if job.prefer and opts.format is None:
         fmt = negotiated(job.prefer, fmt, animate, sizes[-1], source.size, limits)
@@ -94,6 +96,8 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     quality = output_quality(opts, fmt, source.quality)
     chain = prepared(chain, sizes, MarkKit(job))
     cost = estimate(source, chain, sizes, orient, fmt, opts.progressive, animate, job.max_output)
+    if sighted:
+        cost.add_before(sighted)
     if budget:
         deadline.check()  # out of time already: a 503 to retry, not the request's fault
         budget.check(cost, deadline.remaining())
@@ -111,6 +115,32 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     deadline.check()
     body = encode(image, fmt, quality, opts.progressive, source.icc, job.max_output, job.encoders)
     return Rendered(body, mime, cost)
+
+
+def located(data: bytes, source: Probe, chain: Chain, orient: bool, job: Job) -> tuple[Chain, Estimate | None]:
+    """The chain with its face-aware calls resolved (crop,g_face becomes a plain crop), and what
+    finding the faces cost (None: nothing looked). The faces are found once, on a small probe whose
+    own cost the budget admits first, and carried through the calls before each one that asks."""
+    size = source.upright_size(orient)
+    before: list[tuple] = []  # (action, args, size in, size out) of the calls so far
+    calls = []
+    spent: list[Estimate] = []
+
+    def look() -> faces.Sight:
+        if not spent:
+            spent.append(sight_cost(source))
+            if job.budget:
+                job.budget.check(spent[0], job.deadline.remaining())
+        return faces.seen(data, orient, job.source_tag).through(before)
+
+    for call in chain.calls:
+        if call.action.locate:
+            call = Call(call.action, call.action.locate(call.args, size, look))
+        out = call.action.size(size, call.args, job.limits)
+        before.append((call.action, call.args, size, out))
+        calls.append(call)
+        size = out
+    return Chain(tuple(calls)), (spent[0] if spent else None)
 
 
 class MarkKit:

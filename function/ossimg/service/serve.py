@@ -116,7 +116,7 @@ def render_object(obj, chain, settings: Settings, source, job: Job, where: str) 
     data = obj.read()
     resources = {mark: read_resource(source, mark, settings) for mark in chain.resource_keys()}
     try:
-        return render(data, chain, job._replace(resources=resources))
+        return render(data, chain, job._replace(resources=resources, source_tag=obj.etag))
     except OutputTooLarge as err:
         raise too_large(
             f"The response would be more than {err.limit:,} bytes; {where} at most {err.limit:,} bytes. "

@@ -52,3 +52,9 @@ class Action(NamedTuple):
     # The factor its input may come reduced by (a JPEG decoded at a DCT scale) when it comes first:
     # it then returns its full logical size. None or 1: full size only.
     reducible_by: Callable[[dict], int] | None = None
+    # Face-aware calls: (args, input size, look) -> the args with what they need from `look()`,
+    # the faces and focus where they are in this call's input (see faces.py); before planning.
+    locate: Callable[..., dict] | None = None
+    # Where a box of its input ends up in its output, for actions that move pixels otherwise than
+    # by a region or a resample (rotate).
+    moves_box: Callable[..., tuple[float, float, float, float]] | None = None

@@ -28,6 +28,17 @@ def rotated_size(size: Size, degrees: int) -> Size:
     return math.ceil(max(xs)) - math.floor(min(xs)), math.ceil(max(ys)) - math.floor(min(ys))
 
 
+def moved_box(box, a: dict, size_in: Size, size_out: Size):
+    """The bounding box of `box`'s corners turned clockwise about the centre, in the new canvas."""
+    rad = math.radians(a["rotate"] % 360)
+    c, s = round(math.cos(rad), 15), round(math.sin(rad), 15)
+    (cx, cy), (ox, oy) = (size_in[0] / 2, size_in[1] / 2), (size_out[0] / 2, size_out[1] / 2)
+    corners = [(x - cx, y - cy) for x in (box[0], box[2]) for y in (box[1], box[3])]
+    xs = [c * x - s * y + ox for x, y in corners]
+    ys = [s * x + c * y + oy for x, y in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def size(size: Size, a: dict, limits) -> Size:
     if a["rotate"] % 360:
         limits.check_rotation(size)
@@ -53,5 +64,6 @@ ACTION = Action(
     missing_ec="0040-00000216",  # a bare `rotate` names no angle
     size=size,
     apply=apply,
+    moves_box=moved_box,
     cost=Cost(copies=1, ns_out=70),  # arbitrary angles: bicubic into a new canvas
 )

@@ -1,0 +1,231 @@
+"""Faces and the focus of an image, for crop,g_face|g_auto and blur,g_face|g_faces.
+
+Found once per source on a small grey probe (at most PROBE_SIDE px, decoded at a reduced scale
+where the format can) with OpenCV's frontal-face Haar cascade, which ships inside the
+opencv-python-headless wheel; OpenCV is imported on the first such request only. What is found
+is in the upright source's coordinates, and is carried through the calls before the one that
+asks (resizes, crops, rotations), so a call sees the faces where they are in its own input.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from PIL import Image
+
+from . import strips
+from .codecs import decode_region, normalise_mode, oriented, probe
+from .errors import OssError
+
+Box = tuple[float, float, float, float]
+Size = tuple[int, int]
+
+PROBE_SIDE = 384  # the probe's longer side
+MIN_FACE = 20  # px on the probe: faces smaller than ~5 % of the image's longer side are not found
+SCALE_STEP = 1.15  # the cascade's window grows by this much between passes
+NEIGHBOURS = 4  # overlapping hits a face needs: fewer finds more, and more that are not faces
+CASCADE = "haarcascade_frontalface_alt2.xml"
+FOCUS_SHARE = 2 / 3  # g_auto without a face: the window of this share of each side with most detail
+FOCUS_STEPS = 24  # positions tried along each axis
+CACHE_ENTRIES = 256  # sources remembered by a warm container (a few hundred bytes each)
+
+
+class Sight(NamedTuple):
+    """What was found, in the coordinates of an image of `size`."""
+
+    size: Size
+    faces: tuple[Box, ...]  # largest first
+    focus: Box  # what g_auto keeps: the faces with room around them, else the most detailed part
+
+    def through(self, steps: Sequence[tuple[object, dict, Size, Size]]) -> Sight:
+        """Where it all is after `steps` (action, args, size in, size out)."""
+        sight = self
+        for action, args, size_in, size_out in steps:
+            move = _mover(action, args, size_in, size_out)
+            faces = tuple(box for box in (_clipped(move(face), size_out) for face in sight.faces) if box)
+            focus = _clipped(move(sight.focus), size_out) or (0, 0, *size_out)
+            sight = Sight(size_out, faces, focus)
+        return sight
+
+
+@functools.cache
+def available() -> bool:
+    """Whether the detector is installed (looked up without importing it: that is the budget's call)."""
+    import importlib.util
+
+    return importlib.util.find_spec("cv2") is not None
+
+
+def refuse_unavailable() -> None:
+    if not available():
+        raise OssError(
+            "InvalidArgument",
+            "Face detection (g_face, g_faces, g_auto) is not enabled in this deployment: "
+            "deploy it with FaceDetection=true.",
+            400,
+        )
+
+
+_CACHE: OrderedDict[tuple[str, bool], Sight] = OrderedDict()
+_LOCK = threading.Lock()
+_DETECTING = threading.Lock()  # one classifier, which OpenCV does not promise is safe to share across threads
+
+
+def seen(data: bytes, orient: bool, tag: str | None = None) -> Sight:
+    """The faces and focus of the source `data` (upright when `orient`); remembered under `tag`
+    (the object's ETag), so the variants of one image detect once per container."""
+    key = (tag, orient)
+    if tag is not None:
+        with _LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
+    sight = look(data, orient)
+    if tag is not None:
+        with _LOCK:
+            _CACHE[key] = sight
+            while len(_CACHE) > CACHE_ENTRIES:
+                _CACHE.popitem(last=False)
+    return sight
+
+
+def look(data: bytes, orient: bool) -> Sight:
+    grey, size = _probe(data, orient)
+    faces = detect(grey)
+    sx, sy = size[0] / grey.width, size[1] / grey.height
+    scaled = tuple((x0 * sx, y0 * sy, x1 * sx, y1 * sy) for x0, y0, x1, y1 in faces)
+    focus = _around(scaled, size) if scaled else _scaled(detailed(grey), sx, sy)
+    return Sight(size, scaled, focus)
+
+
+def _probe(data: bytes, orient: bool) -> tuple[Image.Image, Size]:
+    """The first frame, upright, in grey, its longer side at most PROBE_SIDE; and the upright size.
+    Reduced in strips as decoded (a palette or 16-bit image is never converted whole), then turned."""
+    source = probe(data)  # a header of its own: the pipeline's is decoded later, by the request itself
+    orientation = source.orientation if orient else 1
+    upright = source.upright_size(orient)  # before decoding: a reduced decode changes the image's size
+    image, _ = decode_region(source, None, (PROBE_SIDE, PROBE_SIDE))
+    grey = lambda piece: normalise_mode(piece).convert("L")  # noqa: E731
+    scale = max(image.width, image.height) / PROBE_SIDE
+    if scale > 1:
+        small = (max(1, round(image.width / scale)), max(1, round(image.height / scale)))
+        image = strips.resample(image, small, None, grey, Image.Resampling.BOX)
+    else:
+        image = grey(image)
+    return oriented(image, orientation), upright
+
+
+def detect(grey: Image.Image) -> list[Box]:
+    """Frontal faces in a grey image, largest first."""
+    import numpy
+
+    with _DETECTING:
+        found = _cascade().detectMultiScale(
+            numpy.asarray(grey), scaleFactor=SCALE_STEP, minNeighbors=NEIGHBOURS, minSize=(MIN_FACE, MIN_FACE)
+        )
+    boxes = [(float(x), float(y), float(x + w), float(y + h)) for x, y, w, h in found]
+    return sorted(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+
+
+def detailed(grey: Image.Image) -> Box:
+    """The window of FOCUS_SHARE of each side holding the most edge energy (a Sobel-like gradient
+    summed through an integral image); ties go to the window nearest the centre."""
+    import numpy
+    from PIL import ImageFilter
+
+    edges = numpy.asarray(grey.filter(ImageFilter.FIND_EDGES), dtype=numpy.int64)
+    edges[0, :] = edges[-1, :] = 0  # the filter's border rows and columns are not detail
+    edges[:, 0] = edges[:, -1] = 0
+    height, width = edges.shape
+    integral = numpy.zeros((height + 1, width + 1), dtype=numpy.int64)
+    integral[1:, 1:] = edges.cumsum(0).cumsum(1)
+    ww, wh = max(1, round(width * FOCUS_SHARE)), max(1, round(height * FOCUS_SHARE))
+    xs = numpy.unique(numpy.linspace(0, width - ww, FOCUS_STEPS + 1).round().astype(int))
+    ys = numpy.unique(numpy.linspace(0, height - wh, FOCUS_STEPS + 1).round().astype(int))
+    y, x = numpy.meshgrid(ys, xs, indexing="ij")
+    sums = integral[y + wh, x + ww] - integral[y, x + ww] - integral[y + wh, x] + integral[y, x]
+    centre = -((x + ww / 2 - width / 2) ** 2 + (y + wh / 2 - height / 2) ** 2)
+    best = numpy.lexsort((centre.ravel(), sums.ravel()))[-1]
+    bx, by = int(x.ravel()[best]), int(y.ravel()[best])
+    return float(bx), float(by), float(bx + ww), float(by + wh)
+
+
+def _around(faces: Sequence[Box], size: Size) -> Box:
+    """All the faces, with half the largest face's side of room on every side (heads and shoulders)."""
+    margin = max(max(b[2] - b[0], b[3] - b[1]) for b in faces) / 2
+    box = (
+        min(b[0] for b in faces) - margin,
+        min(b[1] for b in faces) - margin,
+        max(b[2] for b in faces) + margin,
+        max(b[3] for b in faces) + margin,
+    )
+    return _clipped(box, size) or (0, 0, *size)
+
+
+def _scaled(box: Box, sx: float, sy: float) -> Box:
+    return box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy
+
+
+def scaled_about_centre(box: Box, percent: int) -> Box:
+    """`box` grown or shrunk to `percent` % of its sides, about its centre."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    hw, hh = (box[2] - box[0]) * percent / 200, (box[3] - box[1]) * percent / 200
+    return cx - hw, cy - hh, cx + hw, cy + hh
+
+
+def pixel_box(box: Box, size: Size, touched: bool = True) -> tuple[int, int, int, int] | None:
+    """The whole pixels `box` touches (else: its edges rounded), within an image of `size`
+    (None: outside it)."""
+    if touched:
+        box = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
+    clipped = _clipped(tuple(round(v) for v in box), size)
+    return tuple(int(v) for v in clipped) if clipped else None
+
+
+def fitted(centre: tuple[float, float], side: Size, size: Size) -> tuple[int, int, int, int]:
+    """A box of `side` (at most the image) centred on `centre`, moved inside the image."""
+    w, h = min(side[0], size[0]), min(side[1], size[1])
+    x0 = min(max(0, round(centre[0] - w / 2)), size[0] - w)
+    y0 = min(max(0, round(centre[1] - h / 2)), size[1] - h)
+    return x0, y0, x0 + w, y0 + h
+
+
+def _clipped(box: Box, size: Size) -> Box | None:
+    x0, y0 = max(0.0, box[0]), max(0.0, box[1])
+    x1, y1 = min(float(size[0]), box[2]), min(float(size[1]), box[3])
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+
+def _mover(action, args: dict, size_in: Size, size_out: Size) -> Callable[[Box], Box]:
+    """How a box of a call's input is moved into its output: its own rule (rotate), a kept region
+    (crop, indexcrop, circle), a resample (resize: scaled, then fill's crop or pad's border
+    centred), or nothing (effects keep every pixel where it is)."""
+    if action.moves_box:
+        return lambda box: action.moves_box(box, args, size_in, size_out)
+    if action.region:
+        x0, y0, _, _ = action.region(size_in, args)
+        return lambda box: (box[0] - x0, box[1] - y0, box[2] - x0, box[3] - y0)
+    if action.draft:
+        scaled = action.draft(size_in, args)
+        sx, sy = scaled[0] / size_in[0], scaled[1] / size_in[1]
+        dx, dy = (_centred(size_out[i], scaled[i]) for i in (0, 1))
+        return lambda box: (box[0] * sx + dx, box[1] * sy + dy, box[2] * sx + dx, box[3] * sy + dy)
+    return lambda box: box
+
+
+def _centred(outer: int, inner: int) -> int:
+    """Where resize puts its resampled image: pad pastes it at (canvas - image) // 2, fill cuts
+    from (image - box) // 2."""
+    return (outer - inner) // 2 if outer >= inner else -((inner - outer) // 2)
+
+
+@functools.cache
+def _cascade():
+    import cv2
+
+    return cv2.CascadeClassifier(cv2.data.haarcascades + CASCADE)
