@@ -390,12 +390,50 @@ def derivative_costs(retention_days: int = 30) -> None:
             print("| " + " | ".join((*cells, pays)) + " |")
 
 
+FACE_SOURCES = ("photo_1920x1440.jpg", "photo_4000x3000.jpg")
+FACE_CASES = (  # (label, process, whether the faces are looked for afresh)
+    ("centre crop (no faces)", "image/crop,w_400,h_400,g_center", False),
+    ("crop,g_face: found", "image/crop,g_face,w_400,h_400", True),
+    ("crop,g_face: remembered (same ETag)", "image/crop,g_face,w_400,h_400", False),
+    ("crop,g_auto: found", "image/crop,g_auto", True),
+    ("blur,g_faces: found", "image/blur,r_10,s_10,g_faces", True),
+)
+COLD_DETECTOR = ["-c", "import cv2; cv2.CascadeClassifier(cv2.data.haarcascades + 'haarcascade_frontalface_alt2.xml')"]
+
+
+def face_costs(runs: int = 7) -> None:
+    """What finding faces adds to a request, through the handler: found afresh, and remembered for
+    the source's ETag by the warm container; and the detector's share of a cold start (paid by the
+    first request that looks for faces, never by the others)."""
+    from ossimg.core import faces
+
+    app = setup_app()
+    print("\nFaces (median ms through the handler)\n")
+    print("| source | request | ms |")
+    print("|---|---|---:|")
+    for filename in FACE_SOURCES:
+        for label, process, fresh in FACE_CASES:
+            project(app, filename, process)  # warm: the detector loaded, the faces remembered
+            times = []
+            for _ in range(runs):
+                if fresh:
+                    faces._CACHE.clear()
+                times.append(timed(lambda f=filename, p=process: project(app, f, p))[1])
+            print(f"| {filename} | {label} | {statistics.median(times):.0f} |")
+    detector = cold_start(COLD_DETECTOR) - cold_start(["-c", "pass"])
+    print(f"\nDetector's cold start (import cv2, load the cascade; once per container): {detector:.0f} ms")
+
+
 ONLY = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
 
 
 def main() -> None:
-    """BENCH_ONLY=png,tiff runs just the cases whose names contain those words, and no more tables."""
+    """BENCH_ONLY=png,tiff runs just the cases whose names contain those words, and no more tables;
+    BENCH_ONLY=faces, the faces table alone."""
     import tempfile
+
+    if ONLY == ["faces"]:
+        return face_costs()
 
     global CASES
     CASES = [case for case in CASES if not ONLY or any(word in case[0] for word in ONLY)]
@@ -464,6 +502,7 @@ def main() -> None:
     else:
         print("\n(valgrind not found: no instruction count for the cold start)")
     derivative_costs()
+    face_costs()
     worst_cases()
 
 
