@@ -1,8 +1,9 @@
 """Faces: crop,g_face|g_auto and blur,g_face|g_faces on real photographs.
 
-astronaut.jpg is NASA's portrait of Eileen Collins (public domain; see samples/faces/LICENSE.txt).
-Its face, as OpenCV's cascade finds it on the full 512 px image, is FACE; every located box is
-checked against it, and every output is decoded and compared with the source's own pixels.
+astronaut.jpg (NASA's portrait of Eileen Collins) and grace_hopper.jpg (the U.S. Navy's of Grace
+Hopper) are public domain (see samples/faces/LICENSE.txt). The astronaut's face, as OpenCV's
+cascade finds it on the full 512 px image, is FACE; every located box is checked against it, and
+every output is decoded and compared with the source's own pixels.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageChops
 
-from conftest import DEMO, encoded, open_image, render, run, sample, xml_error
+from conftest import DEMO, encoded, mean, open_image, render, run, sample, xml_error
 from ossimg.core import faces
 from ossimg.core.costs import sight_cost
 from ossimg.core.errors import OssError
 
 ASTRONAUT = sample("faces/astronaut.jpg")
 FACE = (177, 66, 274, 163)  # x0, y0, x1, y1 in the 512 x 512 source
+HOPPER = sample("faces/grace_hopper.jpg")
+HOPPER_FACE = (155, 106, 370, 322)  # in the 512 x 600 source, by eye: brow to chin, ear to ear
 
 
 def source() -> Image.Image:
@@ -85,6 +88,32 @@ def test_every_face_of_a_group_is_found_largest_first():
     assert len(found) == 2
     assert overlap(found[0], GROUP_FACES[0]) > 0.7
     assert overlap(found[1], GROUP_FACES[1]) > 0.6
+
+
+def test_a_second_portrait_face_is_found():
+    found = faces.look(HOPPER, True).faces
+    assert len(found) == 1 and overlap(found[0], HOPPER_FACE) > 0.8
+
+
+def test_faces_are_found_upright_in_an_exif_rotated_photo():
+    """A camera's sideways JPEG (pixels stored turned, EXIF Orientation 6): the faces are looked for
+    in the upright image, where the cascade can see them, and the crop is of the upright image."""
+    upright = open_image(HOPPER)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned 90 degrees counter-clockwise: shown after turning it clockwise
+    stored = encoded(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=95, exif=exif.tobytes())
+    sight = faces.look(stored, True)
+    assert sight.size == (512, 600) and len(sight.faces) == 1
+    assert overlap(sight.faces[0], HOPPER_FACE) > 0.7
+    turned, _ = run(stored, "image/crop,g_face/format,png")
+    straight, _ = run(HOPPER, "image/crop,g_face/format,png")
+    assert abs(turned.width - straight.width) <= 4 and abs(turned.height - straight.height) <= 4
+    small = (16, 16)  # coarse: the two detections may differ by a few pixels
+    same = ImageChops.difference(turned.convert("L").resize(small), straight.convert("L").resize(small))
+    sideways = ImageChops.difference(
+        turned.convert("L").resize(small).transpose(Image.Transpose.ROTATE_90), straight.convert("L").resize(small)
+    )
+    assert mean(same) < 8 and mean(sideways) > 2 * mean(same), (mean(same), mean(sideways))  # not sideways
 
 
 def test_no_face_in_a_landscape():
