@@ -61,7 +61,7 @@ def _mark_png(base: Image.Image) -> bytes:
 def all_samples() -> dict[str, tuple[bytes, str]]:
     objects = {}
     for path in sorted(SAMPLES.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
+        if path.is_file() and not path.name.startswith(".") and path.suffix != ".txt":  # licences stay out
             ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             objects[path.relative_to(SAMPLES).as_posix()] = (path.read_bytes(), ctype)
     objects.update(derived_samples())
