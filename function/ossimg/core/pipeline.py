@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from PIL import Image
 
-from . import faces, formats, parallel, strips
+from . import formats, parallel, strips
 from .codecs import (
     TRANSPOSING,
     WORKING_MODES,
@@ -36,6 +36,9 @@ from .formats import EncoderSettings
 from .geometry import round_half_up
 from .grammar import Call, Chain
 from .limits import Limits
+
+if TYPE_CHECKING:
+    from .faces import Sight
 
 Box = tuple[float, float, float, float]
 Size = tuple[int, int]
@@ -126,7 +129,9 @@ def located(data: bytes, source: Probe, chain: Chain, orient: bool, job: Job) ->
     calls = []
     spent: list[Estimate] = []
 
-    def look() -> faces.Sight:
+    def look() -> Sight:
+        from . import faces  # OpenCV and the face code load with the first request that asks
+
         if not spent:
             spent.append(sight_cost(source))
             if job.budget:

@@ -6,7 +6,7 @@ image is left as it was. No face: the image unchanged.
 
 from PIL import Image
 
-from .. import faces, strips
+from .. import strips
 from ..costs import Cost
 from ..params import Enum, Int
 from .base import Action
@@ -21,6 +21,8 @@ def locate(a: dict, size, look) -> dict:
     """The pixel boxes g_face / g_faces blur, in this call's input."""
     if "g" not in a:
         return a
+    from .. import faces  # loaded by the first face request, not on every cold start
+
     faces.refuse_unavailable()
     found = look().faces
     chosen = found[:1] if a["g"] == "face" else found

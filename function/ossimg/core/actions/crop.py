@@ -7,7 +7,6 @@ part) and ignores w, h and p, as OSS does. Both are resolved into x, y, w, h bef
 
 from __future__ import annotations
 
-from .. import faces
 from ..errors import OssError
 from ..geometry import GRID, grid_origin
 from ..params import Enum, Int
@@ -37,6 +36,8 @@ def locate(a: dict, size: Size, look) -> dict:
     """g_face / g_auto as the plain crop they come to. No face for g_face: a centre crop."""
     if a["g"] not in LOCATED:
         return a
+    from .. import faces  # loaded by the first face request, not on every cold start
+
     faces.refuse_unavailable()
     sight = look()
     if a["g"] == "auto":
