@@ -54,7 +54,7 @@ def test_layer_matches_the_function(template):
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
-    makefile = (ROOT / "layers/imaging/Makefile").read_text()
+    makefile = (ROOT / "layers/imaging/Makefile").read_text() + (ROOT / "layers/wheels.mk").read_text()  # included
     assert "manylinux_2_28_aarch64" in makefile and "manylinux2014_aarch64" in makefile
     assert "--python-version 3.12" in makefile and "--only-binary=:all:" in makefile
     assert "--no-deps -r requirements-no-deps.txt" in makefile
