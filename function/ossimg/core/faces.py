@@ -181,9 +181,8 @@ def scaled_about_centre(box: Box, percent: int) -> Box:
 def pixel_box(box: Box, size: Size, touched: bool = True) -> tuple[int, int, int, int] | None:
     """The whole pixels `box` touches (else: its edges rounded), within an image of `size`
     (None: outside it)."""
-    if touched:
-        box = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
-    clipped = _clipped(tuple(round(v) for v in box), size)
+    snap = (math.floor, math.floor, math.ceil, math.ceil) if touched else (round,) * 4
+    clipped = _clipped(tuple(to(v) for to, v in zip(snap, box)), size)
     return tuple(int(v) for v in clipped) if clipped else None
 
 

@@ -59,9 +59,9 @@ def apply(img: Image.Image, a: dict, size) -> Image.Image:
 
 
 def _boxes_blurred(img: Image.Image, a: dict) -> Image.Image:
-    """Each box blurred with the pixels around it as context, then put back: only the boxes change."""
+    """Each box blurred with the pixels around it as context, then put back: only the boxes change.
+    (The pipeline hands actions a working mode, so the pieces paste back as they are.)"""
     reach = strips.gaussian_reach(sigma(a))
-    img = img if img.mode in ("RGB", "RGBA", "L", "LA") else img.convert("RGBA" if "A" in img.getbands() else "RGB")
     for x0, y0, x1, y1 in a["boxes"]:
         outer = (max(0, x0 - reach), max(0, y0 - reach), min(img.width, x1 + reach), min(img.height, y1 + reach))
         piece = _blurred(img.crop(outer), a, (outer[2] - outer[0], outer[3] - outer[1]))
