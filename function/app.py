@@ -55,7 +55,8 @@ def _tracer():
 
 tracer = _tracer()
 
-SOURCE = S3Source(SETTINGS.bucket, s3_client())  # once per container, at init
+S3 = s3_client(SETTINGS.s3)  # once per container, at init
+SOURCE = S3Source(SETTINGS.bucket, S3, SETTINGS.s3.total)
 
 
 def _ring(fixed: tuple[str, ...], parameter: str) -> KeyRing:
@@ -67,7 +68,7 @@ def _targets() -> dict:
     """The buckets sys/saveas may write to, by the name clients use; none unless SAVEAS is on."""
     if not SETTINGS.saveas:
         return {}
-    mapped = {name: S3Source(bucket, s3_client()) for name, bucket in SETTINGS.saveas_targets.items()}
+    mapped = {name: S3Source(bucket, S3, SETTINGS.s3.total) for name, bucket in SETTINGS.saveas_targets.items()}
     return {SETTINGS.signing_bucket: SOURCE, **mapped}
 
 
@@ -75,7 +76,7 @@ BACKENDS = Backends(
     source=SOURCE,
     styles=StyleStore(SOURCE, SETTINGS.style_prefix, SETTINGS.style_cache_seconds),
     keys=_ring(SETTINGS.signing_keys, SETTINGS.signing_keys_parameter),
-    outputs=S3Outputs(SETTINGS.output_bucket, s3_client(), SETTINGS.output_base_url)
+    outputs=S3Outputs(SETTINGS.output_bucket, S3, SETTINGS.output_base_url, total=SETTINGS.s3.total)
     if SETTINGS.output_bucket
     else None,
     oss_keys=_ring(SETTINGS.oss_access_keys, SETTINGS.oss_access_keys_parameter),

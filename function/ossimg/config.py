@@ -34,6 +34,17 @@ def _acl(raw: str) -> str:
     return raw.strip()
 
 
+class S3Timeouts(NamedTuple):
+    """How long S3 may take. A GetObject's worst case is attempts x (connect + read) plus a
+    second's back-off (11 s by default); its body must then arrive within `total` of the call, and
+    a read past `total` stops at the next byte or `read`, so one object costs at most total + read."""
+
+    connect: float = 2.0  # S3_CONNECT_TIMEOUT: seconds to open a connection
+    read: float = 3.0  # S3_READ_TIMEOUT: the longest wait for the next byte
+    attempts: int = 2  # S3_MAX_ATTEMPTS: tries of one call, the first included
+    total: float = 12.0  # S3_TIMEOUT: one object's whole read, from the call to its body's last byte
+
+
 class Settings(NamedTuple):
     bucket: str = ""  # SOURCE_BUCKET
     cache_control: str = "public, max-age=86400, s-maxage=2592000"  # CACHE_CONTROL
@@ -71,6 +82,7 @@ class Settings(NamedTuple):
     pillow_blocks_max: int = 8  # PILLOW_BLOCKS_MAX: freed 16 MB image blocks kept for the next request
     threads: int = 0  # THREADS: strips of an image worked on at once (0: one per CPU the function has)
     font_dirs: tuple[str, ...] = (LAMBDA_FONTS, REPOSITORY_FONTS)  # FONT_DIR first when set
+    s3: S3Timeouts = S3Timeouts()  # S3_CONNECT_TIMEOUT, S3_READ_TIMEOUT, S3_MAX_ATTEMPTS, S3_TIMEOUT
     limits: Limits = Limits()  # MAX_SOURCE_BYTES, MAX_SOURCE_SIDE, ...
     encoders: EncoderSettings = EncoderSettings()  # WEBP_METHOD, AVIF_SPEED, ...
 
@@ -129,8 +141,19 @@ class Settings(NamedTuple):
             allow_empty=_flag(env.get("REFERER_ALLOW_EMPTY") or "true"),
             truncate_query=_flag(env.get("REFERER_TRUNCATE_QUERY") or "true"),
         )
+        s3 = S3Timeouts(
+            **{
+                name: type(default)(env[var])
+                for (name, default), var in zip(
+                    S3Timeouts._field_defaults.items(),
+                    ("S3_CONNECT_TIMEOUT", "S3_READ_TIMEOUT", "S3_MAX_ATTEMPTS", "S3_TIMEOUT"),
+                )
+                if env.get(var)
+            }
+        )
         return cls(
             **values,
+            s3=s3,
             font_dirs=fonts,
             referer=referer,
             limits=_upper_case(Limits, env),

@@ -8,10 +8,13 @@ boto3 honours AWS_ENDPOINT_URL_S3, so S3-compatible stores (and moto's server) w
 from __future__ import annotations
 
 import functools
+import time
 
+from ..config import S3Timeouts
 from ..core.errors import OssError, no_such_key
 from ..service.ports import SourceObject
 
+DEFAULT_TIMEOUTS = S3Timeouts()
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _BUSY = {"SlowDown", "ServiceUnavailable", "503", "InternalError", "500", "RequestTimeout"}
 
@@ -29,17 +32,26 @@ def ssm_secrets(name: str):
 
 
 @functools.cache
-def s3_client():
+def s3_client(timeouts: S3Timeouts = DEFAULT_TIMEOUTS):
+    """One client per container. Its timeouts keep a stalled S3 from holding a request past API
+    Gateway's 29 s: botocore's own defaults (60 s a read, 3 attempts) would wait minutes."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    config = Config(
+        connect_timeout=timeouts.connect,
+        read_timeout=timeouts.read,
+        retries={"mode": "standard", "total_max_attempts": timeouts.attempts},
+        tcp_keepalive=True,
+    )
+    return boto3.client("s3", config=config)
 
 
 class S3Source:
-    def __init__(self, bucket: str, client=None):
+    def __init__(self, bucket: str, client=None, total: float = DEFAULT_TIMEOUTS.total):
         self.bucket = bucket
         self._client = client
+        self.total = total  # seconds one object's read may take, body included
 
     @property
     def client(self):
@@ -52,46 +64,34 @@ class S3Source:
         )
 
     def open(self, key: str) -> SourceObject:
-        from botocore.exceptions import ClientError
-
-        try:
+        until = time.monotonic() + self.total
+        with _translated():
             r = self.client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
-        return _object(r)
+        return _object(r, until)
 
     def put(self, key: str, body: bytes, content_type: str, metadata: dict | None = None) -> None:
-        self._call("put_object", Key=key, Body=body, ContentType=content_type, Metadata=metadata or {})
+        with _translated():
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, Metadata=metadata or {}
+            )
 
     def delete(self, key: str) -> None:
-        self._call("delete_object", Key=key)
+        with _translated():
+            self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def keys(self, prefix: str) -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
-        try:
+        with _translated():
             return [item["Key"] for page in pages for item in page.get("Contents", ())]
-        except self._client_error() as exc:
-            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
-
-    def _call(self, operation: str, **params) -> None:
-        try:
-            getattr(self.client, operation)(Bucket=self.bucket, **params)
-        except self._client_error() as exc:
-            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
-
-    @staticmethod
-    def _client_error():
-        from botocore.exceptions import ClientError
-
-        return ClientError
 
 
 class S3Outputs:
     """OUTPUT_BUCKET: derivatives too big for a Lambda response (stored once and redirected to),
     and, with STORE_DERIVATIVES_MS, the others worth keeping (served from here on the next miss)."""
 
-    def __init__(self, bucket: str, client, base_url: str = "", seconds: int = 3600):
-        self.bucket, self.client, self.base_url, self.seconds = bucket, client, base_url.rstrip("/"), seconds
+    def __init__(self, bucket: str, client, base_url: str = "", seconds=3600, total=DEFAULT_TIMEOUTS.total):
+        self.bucket, self.client, self.base_url = bucket, client, base_url.rstrip("/")
+        self.seconds, self.total = seconds, total
 
     def url(self, key: str) -> str:
         if self.base_url:  # e.g. a CloudFront distribution in front of the output bucket
@@ -103,24 +103,25 @@ class S3Outputs:
         )
 
     def open(self, key: str) -> SourceObject | None:
-        from botocore.exceptions import ClientError
-
+        until = time.monotonic() + self.total
         try:
-            r = self.client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
+            with _translated():
+                r = self.client.get_object(Bucket=self.bucket, Key=key)
+        except OssError as err:
+            if err.code == "NoSuchKey":
                 return None
             raise
-        return _object(r)
+        return _object(r, until)
 
     def store(self, key: str, body: bytes, content_type: str, cache_control: str) -> str:
-        self.client.put_object(
-            Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
-        )
+        with _translated():
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
+            )
         return self.url(key)
 
 
-def _object(r: dict) -> SourceObject:
+def _object(r: dict, until: float) -> SourceObject:
     """A GetObject response as the object the service reads (its body not yet read)."""
     return SourceObject(
         etag=r["ETag"],
@@ -128,9 +129,70 @@ def _object(r: dict) -> SourceObject:
         size=r["ContentLength"],
         content_type=r.get("ContentType") or "application/octet-stream",
         cache_control=r.get("CacheControl"),
-        stream=r["Body"],
+        stream=Body(r["Body"], until, r["ContentLength"]),
         metadata=r.get("Metadata") or {},
     )
+
+
+class Body:
+    """An object's body, read as it arrives against its deadline. A plain read(n) waits for all n
+    bytes, and the socket's read timeout is per packet, so S3 sending a byte now and then would
+    hold the request for as long as it kept the connection alive; read1 returns what has come."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, stream, until: float, size: int | None = None, clock=time.monotonic):
+        self.stream, self.until, self.size, self.clock = stream, until, size, clock
+        self._raw = getattr(stream, "_raw_stream", stream)  # botocore's StreamingBody wraps urllib3's response
+
+    def read(self) -> bytes:
+        parts, got = [], 0
+        with _translated():
+            while True:
+                if self.clock() > self.until:
+                    raise timed_out()
+                chunk = self._raw.read1(self.CHUNK)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                got += len(chunk)
+        if self.size is not None and got != self.size:
+            raise cut_short()
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def timed_out() -> OssError:
+    return OssError("GatewayTimeout", "The source store did not answer in time; try again.", 504)
+
+
+def cut_short() -> OssError:
+    return OssError("ServiceUnavailable", "The source store could not be reached; try again.", 503)
+
+
+class _translated:
+    """botocore's failures as the answers OSS clients expect: S3's own errors by their code; no
+    answer in time, 504; a refused, reset or cut-short connection, 503 (worth a retry)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or isinstance(exc, OssError):
+            return False
+        from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
+        from urllib3.exceptions import HTTPError
+        from urllib3.exceptions import TimeoutError as NoAnswerInTime
+
+        if isinstance(exc, ClientError):
+            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
+        if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, NoAnswerInTime)):
+            raise timed_out() from None
+        if isinstance(exc, (BotoCoreError, HTTPError, ConnectionError)):  # the body's reads are urllib3's own
+            raise cut_short() from None
+        return False
 
 
 def _mapped(code: str) -> Exception:
