@@ -95,6 +95,7 @@ CASES = [
     ("example.jpg", "resize,w_0,h_0", {}, 400, "InvalidArgument", "0040-00000321"),
     ("example.jpg", f"watermark,text_{b64('字' * 22)}", {}, 400, "InvalidArgument", "0040-00000259"),
     ("example.jpg", "watermark,text_", {}, 400, "InvalidArgument", "0040-00000258"),
+    ("example.jpg", "watermark,text", {}, 400, "InvalidArgument", "0040-00000258"),  # named, no value
     ("example.jpg", f"watermark,image_{b64('panda.png?x-oss-process=image/watermark,text_SGk')}", {}, 400,
      "InvalidArgument", "0040-00000373"),
     ("example.jpg", f"watermark,image_{b64('panda.png?x-oss-process=image/info')}", {}, 400, "InvalidArgument",

@@ -169,6 +169,8 @@ def _key_value_args(action: Action, items: list[str]) -> dict:
     raw: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("_")
+        if not sep and key in declared:
+            sep = "_"  # a parameter named without a value is given an empty one (watermark,text: EC 0258)
         if not sep:
             if action.params:
                 raise invalid_value(action.name, item, action.bare_value_ec)
