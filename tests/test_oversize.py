@@ -154,3 +154,25 @@ def test_a_failing_look_up_renders_instead(storing, monkeypatch):
     monkeypatch.setattr(storing, "open", broken)
     reply = call("/example.jpg", "x-oss-process=image/resize,w_78")
     assert reply.status == 200 and reply.image.size == (78, 52)
+
+
+class ShortOfTime(FakeContext):
+    def get_remaining_time_in_millis(self) -> int:
+        return 9_000  # less DEADLINE_MARGIN_MS: under one S3 call's worst case (11 s)
+
+
+def test_no_derivative_is_kept_when_a_stalled_put_could_outlast_the_function(storing):
+    import app
+
+    reply = to_reply(app.handler(rest_event("GET", "/example.jpg", "x-oss-process=image/resize,w_79"), ShortOfTime()))
+    assert reply.status == 200 and reply.image.size == (79, 53) and "X-Derivative" not in reply.headers
+
+
+def test_a_big_result_is_a_503_rather_than_a_put_that_could_outlast_the_function(outputs):
+    import app
+
+    before = outputs.client.list_objects_v2(Bucket=OUTPUT_BUCKET).get("KeyCount")
+    big = BIG.replace("w_1500,h_1500", "w_1501,h_1501")  # not stored by an earlier test
+    reply = to_reply(app.handler(rest_event("GET", "/example.jpg", big), ShortOfTime()))
+    assert reply.status == 503 and b"ServiceUnavailable" in reply.body
+    assert outputs.client.list_objects_v2(Bucket=OUTPUT_BUCKET).get("KeyCount") == before

@@ -152,8 +152,8 @@ def test_a_refused_connection_is_a_503_worth_retrying(monkeypatch):
 
 def test_the_defaults_end_well_inside_api_gateways_29_seconds():
     defaults = S3Timeouts()
-    worst_call = defaults.attempts * (defaults.connect + defaults.read) + 1  # botocore's back-off: under 1 s
-    assert worst_call <= defaults.total  # the call's own timeouts end it before the total would
+    assert defaults.worst_call == defaults.attempts * (defaults.connect + defaults.read) + 1  # back-off under 1 s
+    assert defaults.worst_call <= defaults.total  # the call's own timeouts end it before the total would
     assert defaults.total + defaults.read <= 20  # a body's last wait begins just before the total
 
 

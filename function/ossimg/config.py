@@ -44,6 +44,11 @@ class S3Timeouts(NamedTuple):
     attempts: int = 2  # S3_MAX_ATTEMPTS: tries of one call, the first included
     total: float = 12.0  # S3_TIMEOUT: one object's whole read, from the call to its body's last byte
 
+    @property
+    def worst_call(self) -> float:
+        """Seconds one S3 call may take before its timeouts end it (back-off included)."""
+        return self.attempts * (self.connect + self.read) + 1.0
+
 
 class Settings(NamedTuple):
     bucket: str = ""  # SOURCE_BUCKET

@@ -25,8 +25,13 @@ class Deadline:
         """Seconds left, or None without a deadline."""
         return None if self.at is None else self.at - self.clock()
 
-    def check(self) -> None:
-        if self.at is not None and self.clock() > self.at:
+    def allows(self, seconds: float) -> bool:
+        """Whether `seconds` of work fit before the deadline."""
+        return self.at is None or self.clock() + seconds <= self.at
+
+    def check(self, reserve: float = 0.0) -> None:
+        """503 past the deadline, or when less than `reserve` seconds are left."""
+        if not self.allows(reserve):
             raise OssError(
                 "ServiceUnavailable",
                 "The image could not be processed in the time this function has; "

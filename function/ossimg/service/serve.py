@@ -184,10 +184,11 @@ def serve(
             rendered = render_object(obj, chain, settings, source, job, where)
             body, content_type = rendered.body, rendered.content_type
             if outputs and len(body) > max_raw_body():
+                deadline.check(reserve=settings.s3.worst_call)  # a stalled PUT must not outlast the function
                 url = outputs.store(output_key, body, content_type, headers["Cache-Control"])
                 return redirect(url, settings, req)
             check_payload(len(body))
-            if outputs and worth_storing(settings, (time.perf_counter() - started) * 1000):
+            if outputs and worth_storing(settings, (time.perf_counter() - started) * 1000, deadline):
                 keep(outputs, output_key, body, content_type, headers)
     finally:
         obj.close()
@@ -200,10 +201,11 @@ def serve(
     return HttpResponse(200, headers, b"" if req.is_head else body, text=described, meta=meta)
 
 
-def worth_storing(settings: Settings, render_ms: float) -> bool:
+def worth_storing(settings: Settings, render_ms: float, deadline: Deadline = NO_DEADLINE) -> bool:
     """Storing costs a PUT and its storage; each later miss it answers saves a rendering. So a
-    result is kept when its rendering took at least STORE_DERIVATIVES_MS."""
-    return 0 <= settings.store_derivatives_ms <= render_ms
+    result is kept when its rendering took at least STORE_DERIVATIVES_MS, and only while the time
+    left would outlast the PUT's worst case (the client must not wait on optional work)."""
+    return 0 <= settings.store_derivatives_ms <= render_ms and deadline.allows(settings.s3.worst_call)
 
 
 def look_up(outputs, key: str):
