@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/imaging/requirements.txt layers/detector/requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/*/requirements*.txt pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
 # A working CPython 3.12 (the Lambda runtime's) to precompile the artifacts; optional.
@@ -12,7 +12,7 @@ export PYTHON312
 
 .PHONY: run test browser stress fuzz invoke style styles bench lint build layer-check deploy smoke clean
 
-$(STAMP): requirements-dev.txt layers/imaging/requirements.txt layers/detector/requirements.txt pyproject.toml
+$(STAMP): requirements-dev.txt $(wildcard layers/*/requirements*.txt) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

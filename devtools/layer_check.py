@@ -1,7 +1,7 @@
 """`make layer-check`: the built layers hold aarch64 binaries of the pinned versions and fit Lambda.
 
 Run after `sam build` (the Makefile target does both). Checks .aws-sam/build:
-- every shared object in the imaging and detector layers is an AArch64 ELF file (machine 0xB7);
+- every shared object in the imaging, libvips and detector layers is an AArch64 ELF file (machine 0xB7);
 - each pinned requirement is installed at exactly its pinned version;
 - function + layers stay under 250 MB unzipped, and each layer under 50 MB zipped.
 """
@@ -64,8 +64,9 @@ def main() -> int:
     if not layer.is_dir():
         print(f"no built layer at {layer}: run `sam build` first", file=sys.stderr)
         return 1
+    vips = BUILD / "VipsLayer" / "python"
     detector = BUILD / "DetectorLayer" / "python"  # built unless the template's FaceDetection is false
-    objects = list(layer.rglob("*.so*")) + (list(detector.rglob("*.so*")) if detector.is_dir() else [])
+    objects = [p for folder in (layer, vips, detector) if folder.is_dir() for p in folder.rglob("*.so*")]
     wrong = [p for p in objects if p.is_file() and elf_machine(p) not in (None, AARCH64)]
     if not objects:
         problems.append("the imaging layer holds no shared objects")
@@ -74,10 +75,14 @@ def main() -> int:
         problems.append(
             "no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/webp.py)"
         )
-    have = {**installed(layer), **(installed(detector) if detector.is_dir() else {})}
+    if not list(vips.glob("pyvips_binary.libs/libvips-*.so*")) or not list(vips.glob("_libvips.abi3.so")):
+        problems.append("no libvips in the VipsLayer: PNG would decode through Pillow's slower plugin (core/png.py)")
+    have = {**installed(layer), **installed(vips), **(installed(detector) if detector.is_dir() else {})}
     wanted = {
         **pins(ROOT / "layers/imaging/requirements.txt"),
         **pins(ROOT / "layers/imaging/requirements-no-deps.txt"),
+        **pins(ROOT / "layers/vips/requirements.txt"),
+        **pins(ROOT / "layers/vips/requirements-source.txt"),
         **(pins(ROOT / "layers/detector/requirements.txt") if detector.is_dir() else {}),
     }
     if detector.is_dir() and not list((detector / "cv2" / "data").glob("haarcascade_frontalface_alt2.xml")):
@@ -90,7 +95,7 @@ def main() -> int:
     fonts = BUILD / "FontsLayer" if (BUILD / "FontsLayer").is_dir() else ROOT / "layers" / "fonts"  # packaged as-is
     if not list((fonts / "fonts").glob("*.tt?")):
         problems.append(f"no fonts in {fonts / 'fonts'}")
-    folders = [BUILD / "ImageFunction", BUILD / "ImagingLayer", fonts]
+    folders = [BUILD / "ImageFunction", BUILD / "ImagingLayer", vips.parent, fonts]
     folders += [detector.parent] if detector.is_dir() else []
     total = sum(size_of(f) for f in folders)
     if total > UNZIPPED_LIMIT:

@@ -152,20 +152,23 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
         stored_target = target[::-1] if orientation in TRANSPOSING else target
         decoded, inner, held = decoded_pixels(source, box, stored_target)
         decode = decoded * (raw + codec.decode_bytes) + held
-        cost.step("decode", decode, decoded * raw, _decode_ns(source, decoded, held))
+        cost.step("decode", decode, decoded * raw, _decode_ns(source, decoded, held, box))
         scratch, ns = resample_cost(inner, stored_target, state.bpp)
         turned = state.bpp * pixels(target) if orientation != 1 else 0
         cost.step("resample", decoded * raw + scratch + turned, state.bpp * pixels(target), ns)
     elif region and orientation == 1:
         decoded, inner, held = decoded_pixels(source, region)
         cost.step(
-            "decode", decoded * (raw + codec.decode_bytes) + held, decoded * raw, _decode_ns(source, decoded, held)
+            "decode",
+            decoded * (raw + codec.decode_bytes) + held,
+            decoded * raw,
+            _decode_ns(source, decoded, held, region),
         )
         cut = not (cut_only and _decoded_as_region(source, region))
     else:
         decoded = pixels(source.size)
         decode = decoded * (raw + codec.decode_bytes) + held_aside(source)
-        cost.step("decode", decode, decoded * raw, decoded * codec.decode_ns)
+        cost.step("decode", decode, decoded * raw, _decode_ns(source, decoded, 0))
         if orientation != 1:
             cost.step("orient", 2 * decoded * raw, decoded * raw, decoded * 2)
     normalise_at = None if source.image.mode in WORKING_MODES or resizer.action.draft else index
@@ -267,7 +270,7 @@ def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -
         fx = max(1, int(bw / target[0] / strips.REDUCING_GAP)) if target else 1
         fy = max(1, int(bh / target[1] / strips.REDUCING_GAP)) if target else 1
         inner = (math.ceil(bw / fx), math.ceil(bh / fy))
-        return pixels(inner), inner, held_aside(source)
+        return pixels(inner), inner, held_aside(source, box, target)
     rows = box[3] if box and source.sequential else height
     if target and source.kind.scales_on_load:
         scale = _dct_scale(width, height, bw, bh, target)
@@ -282,8 +285,12 @@ def _dct_scale(width: int, height: int, bw: float, bh: float, target: Size) -> i
     return next((s for s in (8, 4, 2) if ratio >= s), 1)
 
 
-def _decode_ns(source: Probe, decoded: int, held: float) -> float:
-    """A decoder that holds the whole image (lossless WebP) also works through all of it."""
+def _decode_ns(source: Probe, decoded: int, held: float, box: Box | None = None) -> float:
+    """A region decoder may say what it works through (libvips' PNG reader: every row above the
+    box's bottom); one that holds the whole image (lossless WebP) works through all of it."""
+    read_ns = getattr(source.kind.region_decoder, "read_ns", None) if _region_decoded(source) else None
+    if read_ns:
+        return read_ns(source, box)
     return formats.by_name(source.format).cost.decode_ns * (pixels(source.size) if held else decoded)
 
 
@@ -293,6 +300,8 @@ def _decoded_as_region(source: Probe, region: Box) -> bool:
     if _like_jpeg(source):  # decoded as a JPEG: full rows down to the region's last
         return tuple(region[:3]) == (0, 0, source.size[0])
     if _region_decoded(source):
+        if getattr(source.kind.region_decoder, "EXACT_REGION", False):  # libvips' PNG reader
+            return True
         return region[0] % 2 == 0 and region[1] % 2 == 0  # libwebp snaps a crop's origin to even pixels
     return source.sequential and tuple(region[:3]) == (0, 0, source.size[0])
 
@@ -307,11 +316,15 @@ def _region_decoded(source: Probe) -> bool:
     return decoder is not None and source.frames == 1 and decoder.available() and decoder.handles(source)
 
 
-def held_aside(source: Probe) -> float:
+def held_aside(source: Probe, box: Box | None = None, target: Size | None = None) -> float:
     """What a decoder keeps beside the image: a region decoder may hold the whole image (lossless
-    WebP); Pillow's own WebP plugin (animations) holds canvases and copies."""
+    WebP), or say what it holds (libvips' PNG reader); Pillow's own WebP plugin (animations)
+    holds canvases and copies."""
     if _region_decoded(source):
-        return WHOLE_DECODE_BYTES * pixels(source.size) if source.kind.region_decoder.holds_whole(source.data) else 0
+        decoder = source.kind.region_decoder
+        held = getattr(decoder, "held_bytes", None)
+        scratch = held(source, box, target) if held else 0
+        return scratch + (WHOLE_DECODE_BYTES * pixels(source.size) if decoder.holds_whole(source.data) else 0)
     if source.kind.region_decoder is not None:  # decoded by Pillow's plugin instead
         return source.kind.cost.animation_decode_bytes * pixels(source.size)
     return 0

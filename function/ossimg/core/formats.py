@@ -84,7 +84,8 @@ class Format(NamedTuple):
     scales_on_load: bool = False  # the decoder can shrink while decoding (JPEG's DCT scaling: Pillow's draft)
     top_down: Callable[[Image.Image], bool] | None = None  # whether this file's rows decode top to bottom
     # A decoder of just a region, rescaled, for still images: a module with available(),
-    # handles(probe), decode(data, box, target) and holds_whole(data) (see webp, tiff_jpeg).
+    # handles(probe), decode(data, box, target) and holds_whole(data), and optionally
+    # held_bytes(size), what it holds beside the result (see webp, tiff_jpeg, png).
     region_decoder: object = None
     exif_in_header: bool = True  # EXIF is read with the header (PNG: only an eXIf chunk before the pixels)
     info_exif: bool = True  # image/info lists its EXIF (OSS does not read PNG's)
@@ -295,9 +296,9 @@ REGISTRY: tuple[Format, ...] = (
     ),
     Format(
         "png", "image/png", "PNG", lambda d: d[:8] == b"\x89PNG\r\n\x1a\n", _png,
-        FormatCost(0.1, 30, 0.2, 420, level_ns=_png_ns),
+        FormatCost(0.1, 30, 0.2, 420, level_ns=_png_ns, animation_decode_bytes=0.0),  # Pillow's plugin: no canvas
         plugin="PIL.PngImagePlugin", no_metadata=_NO_EXIF_XMP, top_down=_png_top_down, exif_in_header=False,
-        info_exif=False,
+        info_exif=False, region_decoder=_Lazy(".png"),  # libpng + zlib-ng in libvips (8-bit)
     ),
     Format(
         "webp", "image/webp", "WEBP", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP", _webp,

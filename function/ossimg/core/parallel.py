@@ -47,14 +47,34 @@ def workers() -> int:
 
 def each(function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
     """[function(item) for item in items], on the workers, in order."""
-    global _pool
     items = list(items)
     if _workers <= 1 or len(items) <= 1:
         return [function(item) for item in items]
+    return list(_executor().map(function, items))
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
     with _lock:
         if _pool is None:
             from concurrent.futures import ThreadPoolExecutor  # on the first split image, not at cold start
 
             _pool = ThreadPoolExecutor(_workers, thread_name_prefix="strip")
-        pool = _pool
-    return list(pool.map(function, items))
+        return _pool
+
+
+def ahead(function: Callable[[Item], Result], items: Iterable[Item]):
+    """function(item) for each item, in order, the next one made on a worker while the caller
+    works on the one just yielded (a decoder reading rows while they are reduced). One worker:
+    made in the caller's thread, one at a time."""
+    items = list(items)
+    if _workers <= 1 or len(items) <= 1:
+        yield from (function(item) for item in items)
+        return
+    pool = _executor()
+    pending = pool.submit(function, items[0])
+    for index in range(len(items)):
+        result = pending.result()
+        if index + 1 < len(items):
+            pending = pool.submit(function, items[index + 1])
+        yield result

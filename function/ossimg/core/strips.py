@@ -18,7 +18,7 @@ from PIL import Image
 from . import parallel
 
 STRIP_BYTES = 16 << 20  # the strips' share of memory: small beside a decoded image, big enough to be fast
-PARALLEL_MIN_PIXELS = 1 << 18  # below this, splitting an image among workers costs more than it saves
+PARALLEL_MIN_PIXELS = 1 << 17  # below this much work, splitting an image among workers costs more than it saves
 # Shrink by whole factors first (box), then LANCZOS over the last 2x or more (libvips's gap):
 # within 50 dB of a full LANCZOS, twice as fast as a gap of 3.
 REDUCING_GAP = 2.0
@@ -37,12 +37,12 @@ def strip_rows(width: int, multiple: int = 1) -> int:
     return max(multiple, rows // multiple * multiple)
 
 
-def _split_rows(width: int, height: int, multiple: int = 1) -> int:
-    """Rows per strip: strip_rows, or fewer so that every worker gets a strip of an image big
-    enough to be worth splitting."""
+def _split_rows(width: int, height: int, multiple: int = 1, work: int | None = None) -> int:
+    """Rows per strip: strip_rows, or fewer so that every worker gets a strip of an image whose
+    `work` (the pixels read; default: the image's own) is big enough to be worth splitting."""
     rows = strip_rows(width, multiple)
     workers = parallel.workers()
-    if workers > 1 and width * height >= PARALLEL_MIN_PIXELS:
+    if workers > 1 and (width * height if work is None else work) >= PARALLEL_MIN_PIXELS:
         share = -(-height // workers)
         rows = min(rows, max(multiple, -(-share // multiple) * multiple))
     return rows
@@ -132,7 +132,7 @@ def _resized(image: Image.Image, size: tuple[int, int], box: Box, normalise, met
     scale = rows_in / size[1]
     if image.width * image.height * 4 <= 4 * STRIP_BYTES:
         ready = _ready(image, normalise)
-        band = _split_rows(size[0], size[1])
+        band = _split_rows(size[0], size[1], work=round((box[2] - box[0]) * (box[3] - box[1])))
         if band >= size[1]:
             return ready.resize(size, method, box)
 
