@@ -16,6 +16,7 @@ $(STAMP): requirements-dev.txt $(wildcard layers/*/requirements*.txt) pyproject.
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(patsubst %,-r %,$(wildcard layers/*/requirements-no-deps.txt))
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # the ossimg command
 	@rm -f $(VENV)/.installed-* && touch $@
 

@@ -345,21 +345,24 @@ def described_cost(source: Probe, call) -> Estimate:
     return cost
 
 
-DETECTOR_BYTES = 56 * MB  # OpenCV and numpy imported, the cascade loaded (measured: 47 MB of RSS)
-DETECT_NS = 120e6  # the cascade over a 384 px probe on one core (measured: 80 ms)
+DETECTOR_BYTES = 48 * MB  # OpenCV and numpy imported, resident from then on (measured: 33 MB of RSS)
+NET_BYTES = 300 * MB  # a detection's net and its buffers, freed after it (measured: 265 MB)
+DETECT_NS = 1.0e9  # the net over the 1,024 px probe on one core, loaded each time (measured: 0.55-0.75 s)
 
 
 def sight_cost(source: Probe) -> Estimate:
-    """Finding faces: the source decoded at a reduced scale to a probe, the detector (its libraries
-    too, on the first request that needs them)."""
+    """Finding faces: the source decoded at a reduced scale and let go once shrunk to the probe;
+    then the detector (its libraries too, on the first request that needs them) over the probe
+    and its copies (RGB, scaled to the net's square, as floats)."""
     from .faces import PROBE_SIDE
 
     cost = Estimate()
     decoded, _, held = decoded_pixels(source, None, (PROBE_SIDE, PROBE_SIDE))
     raw = mode_bytes(source.image.mode) + formats.by_name(source.format).cost.decode_bytes
+    probe_bytes = PROBE_SIDE * PROBE_SIDE * (3 + 3 + 3 * 4)
+    cost.step("probe", decoded * raw + held + STRIP + probe_bytes, probe_bytes, _decode_ns(source, decoded, held))
     cost.loaded = 0 if "cv2" in sys.modules else DETECTOR_BYTES
-    during = decoded * raw + held + STRIP + cost.loaded
-    cost.step("find faces", during, 0, _decode_ns(source, decoded, held) + DETECT_NS)
+    cost.step("find faces", probe_bytes + cost.loaded + NET_BYTES, 0, DETECT_NS)
     return cost
 
 
