@@ -346,23 +346,25 @@ def described_cost(source: Probe, call) -> Estimate:
 
 
 DETECTOR_BYTES = 48 * MB  # OpenCV and numpy imported, resident from then on (measured: 33 MB of RSS)
-NET_BYTES = 300 * MB  # a detection's net and its buffers, freed after it (measured: 265 MB)
-DETECT_NS = 1.0e9  # the net over the 1,024 px probe on one core, loaded each time (measured: 0.55-0.75 s)
+NET_BYTES = 40 * MB  # a detection's net, loaded for it and let go after it (measured: 256 MB at 1024 x 1024,
+NET_PX_BYTES = 220  # 150 MB at 1024 x 576), plus this per pixel of its input
+DETECT_PX_NS = 950  # the net on one core, per pixel of its input (measured: 0.65-0.73 s at 1024 x 1024)
 
 
 def sight_cost(source: Probe) -> Estimate:
     """Finding faces: the source decoded at a reduced scale and let go once shrunk to the probe;
     then the detector (its libraries too, on the first request that needs them) over the probe
-    and its copies (RGB, scaled to the net's square, as floats)."""
-    from .faces import PROBE_SIDE
+    and its copies (RGB, scaled to the net's input, as floats)."""
+    from .faces import PROBE_SIDE, net_input
 
     cost = Estimate()
     decoded, _, held = decoded_pixels(source, None, (PROBE_SIDE, PROBE_SIDE))
     raw = mode_bytes(source.image.mode) + formats.by_name(source.format).cost.decode_bytes
-    probe_bytes = PROBE_SIDE * PROBE_SIDE * (3 + 3 + 3 * 4)
+    net_px = pixels(net_input(source.image.size)[0])
+    probe_bytes = net_px * (3 + 3 + 3 * 4)
     cost.step("probe", decoded * raw + held + STRIP + probe_bytes, probe_bytes, _decode_ns(source, decoded, held))
     cost.loaded = 0 if "cv2" in sys.modules else DETECTOR_BYTES
-    cost.step("find faces", probe_bytes + cost.loaded + NET_BYTES, 0, DETECT_NS)
+    cost.step("find faces", probe_bytes + cost.loaded + NET_BYTES + net_px * NET_PX_BYTES, 0, net_px * DETECT_PX_NS)
     return cost
 
 
