@@ -61,14 +61,17 @@ def stall(connection: socket.socket) -> None:
         pass
 
 
+PROMISED = (  # GetObject's answer, promising a 1 MB body
+    b"HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\nContent-Type: image/jpeg\r\n"
+    b'ETag: "abc"\r\nLast-Modified: Mon, 07 Dec 2026 10:00:00 GMT\r\n\r\n'
+)
+
+
 def trickle(connection: socket.socket) -> None:
     """Answers GetObject's headers at once, then a byte of its 1 MB body every 0.1 s."""
     try:
         connection.recv(65536)
-        connection.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\nContent-Type: image/jpeg\r\n"
-            b'ETag: "abc"\r\nLast-Modified: Mon, 07 Dec 2026 10:00:00 GMT\r\n\r\n'
-        )
+        connection.sendall(PROMISED)
         while True:
             connection.sendall(b"\xff")
             time.sleep(0.1)
@@ -80,10 +83,7 @@ def cut_short(connection: socket.socket) -> None:
     """Promises a 1 MB body, sends 10 bytes of it and hangs up."""
     try:
         connection.recv(65536)
-        connection.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\nContent-Type: image/jpeg\r\n"
-            b'ETag: "abc"\r\nLast-Modified: Mon, 07 Dec 2026 10:00:00 GMT\r\n\r\n' + b"\xff" * 10
-        )
+        connection.sendall(PROMISED + b"\xff" * 10)
         connection.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass

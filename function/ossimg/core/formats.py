@@ -84,8 +84,9 @@ class Format(NamedTuple):
     scales_on_load: bool = False  # the decoder can shrink while decoding (JPEG's DCT scaling: Pillow's draft)
     top_down: Callable[[Image.Image], bool] | None = None  # whether this file's rows decode top to bottom
     # A decoder of just a region, rescaled, for still images: a module with available(),
-    # handles(probe), decode(data, box, target) and holds_whole(data), and optionally
-    # held_bytes(size), what it holds beside the result (see webp, tiff_jpeg, png).
+    # handles(probe), decode(data, box, target) and holds_whole(data); optionally held_bytes(probe,
+    # box, target) and read_ns(probe, box), what it holds beside the result and how long it reads,
+    # and EXACT_REGION, whether any origin is decoded as asked (see webp, tiff_jpeg, png).
     region_decoder: object = None
     exif_in_header: bool = True  # EXIF is read with the header (PNG: only an eXIf chunk before the pixels)
     info_exif: bool = True  # image/info lists its EXIF (OSS does not read PNG's)

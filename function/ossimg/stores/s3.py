@@ -141,15 +141,15 @@ class Body:
 
     CHUNK = 1 << 20
 
-    def __init__(self, stream, until: float, size: int | None = None, clock=time.monotonic):
-        self.stream, self.until, self.size, self.clock = stream, until, size, clock
+    def __init__(self, stream, until: float, size: int | None = None):
+        self.stream, self.until, self.size = stream, until, size
         self._raw = getattr(stream, "_raw_stream", stream)  # botocore's StreamingBody wraps urllib3's response
 
     def read(self) -> bytes:
         parts, got = [], 0
         with _translated():
             while True:
-                if self.clock() > self.until:
+                if time.monotonic() > self.until:
                     raise timed_out()
                 chunk = self._raw.read1(self.CHUNK)
                 if not chunk:
