@@ -20,7 +20,7 @@ SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 
 
 class Context:
-    function_name, function_version, memory_limit_in_mb = "cold", "$LATEST", 1769
+    function_name, function_version, memory_limit_in_mb = "cold", "$LATEST", "1769"
     invoked_function_arn, aws_request_id = "arn:aws:lambda:us-east-1:0:function:cold", "cold-1"
 
     def get_remaining_time_in_millis(self) -> int:

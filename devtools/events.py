@@ -55,7 +55,8 @@ class FakeContext:
 
     function_name = "oss-image-local"
     function_version = "$LATEST"
-    memory_limit_in_mb = int(os.environ.get("MEMORY_LIMIT_MB") or 1769)  # the template's MemorySize
+    # The template's MemorySize, as a string: Lambda's runtime passes its environment variable on.
+    memory_limit_in_mb = os.environ.get("MEMORY_LIMIT_MB") or "1769"
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:oss-image-local"
 
     def __init__(self):

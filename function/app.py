@@ -89,7 +89,8 @@ if not SETTINGS.bucket:
 @tracer.capture_method(capture_response=False)  # never the image in a trace
 def route(req: ImageRequest, context) -> HttpResponse:
     deadline = Deadline.from_context(context, SETTINGS.deadline_margin_ms)
-    budget = Budget(getattr(context, "memory_limit_in_mb", None) or SETTINGS.memory_limit_mb)
+    # Lambda's runtime gives the memory size as a string (its AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
+    budget = Budget(int(getattr(context, "memory_limit_in_mb", None) or SETTINGS.memory_limit_mb))
     return handle(req, SETTINGS, BACKENDS, deadline, budget)
 
 
