@@ -5,10 +5,6 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/*/requirements*.txt pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
-# A working CPython 3.12 (the Lambda runtime's) to precompile the artifacts; optional.
-PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
-	$$p -c "" 2>/dev/null && echo $$p && break; done)
-export PYTHON312
 
 .PHONY: run test browser stress fuzz invoke style styles bench lint build layer-check deploy smoke clean
 
@@ -62,10 +58,10 @@ lint: $(STAMP) $(SAM_VENV)/bin/sam  ## ruff, cfn-lint and sam validate --lint
 	$(SAM_VENV)/bin/cfn-lint --non-zero-exit-code error template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
-build: $(SAM_VENV)/bin/sam  ## sam build, without Docker and without python3.12
+build: $(SAM_VENV)/bin/sam  ## sam build, without Docker; bytecode by CPython 3.13 (devtools/python3.13)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
 
-layer-check: build $(STAMP)  ## the built layers: aarch64 binaries, pinned versions, Lambda's size limits
+layer-check: build $(STAMP)  ## the built layers: aarch64 binaries, pinned versions, 3.13 bytecode, Lambda's size limits
 	$(PY) -m devtools.layer_check
 
 deploy: build  ## sam deploy: guided the first time (it saves the answers in samconfig.toml), then as saved

@@ -1,8 +1,12 @@
 """`make layer-check`: the built layers hold aarch64 binaries of the pinned versions and fit Lambda.
 
 Run after `sam build` (the Makefile target does both). Checks .aws-sam/build:
-- every shared object in the imaging, libvips and detector layers is an AArch64 ELF file (machine 0xB7);
+- every shared object in the imaging, libvips and detector layers is an AArch64 ELF file (machine 0xB7)
+  asking no newer glibc or libstdc++ than Lambda's Amazon Linux 2023 has (the emulated run of
+  `make arm64-test` uses Debian 13's newer ones, so it could not tell);
 - each pinned requirement is installed at exactly its pinned version;
+- every .py of the function and the layers carries its CPython 3.13 bytecode, as Lambda will use it
+  (devtools/bytecode.py, run by CPython 3.13 itself);
 - function + layers stay under 250 MB unzipped (Lambda's limit, whatever the upload);
 - each layer's zipped size is reported: over 50 MB it can be published only from S3, as
   `sam deploy` does (a direct upload to Lambda's API is limited to 50 MB).
@@ -11,6 +15,9 @@ Run after `sam build` (the Makefile target does both). Checks .aws-sam/build:
 from __future__ import annotations
 
 import io
+import re
+import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -20,6 +27,20 @@ BUILD = ROOT / ".aws-sam" / "build"
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 ZIPPED_LIMIT = 50 * 1024 * 1024  # a direct upload's; from S3 only the unzipped total counts
 AARCH64 = 0xB7
+# What Lambda's python3.13 runtime (Amazon Linux 2023) offers: glibc 2.34, GCC 11's libstdc++.
+SYSTEM_VERSIONS = {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29)}
+# The template's layers, in its order: Lambda extracts them into /opt one after the other, so a
+# later layer's files win. The detector is built unless the template's FaceDetection is false.
+LAYERS = ("ImagingLayer", "VipsLayer", "FontsLayer", "DetectorLayer")
+
+
+def built_layers() -> dict[str, Path]:
+    """Each built layer's folder (what /opt receives), in the template's order. The fonts layer
+    has no build step: `sam` packages layers/fonts as it is."""
+    folders = {name: BUILD / name for name in LAYERS}
+    if not folders["FontsLayer"].is_dir():
+        folders["FontsLayer"] = ROOT / "layers" / "fonts"
+    return {name: folder for name, folder in folders.items() if folder.is_dir()}
 
 
 def elf_machine(path: Path) -> int | None:
@@ -27,6 +48,16 @@ def elf_machine(path: Path) -> int | None:
     if head[:4] != b"\x7fELF":
         return None
     return int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
+
+
+def newest_needed(path: Path) -> dict[str, tuple[int, ...]]:
+    """The newest version of each system library in SYSTEM_VERSIONS that `path` asks for
+    (its ELF version needs, as readelf lists them)."""
+    listing = subprocess.run(["readelf", "-V", "--wide", path], capture_output=True, text=True).stdout
+    newest: dict[str, tuple[int, ...]] = {}
+    for library, version in re.findall(r"Name: (GLIBC|GLIBCXX)_([\d.]+)", listing):
+        newest[library] = max(newest.get(library, ()), tuple(int(n) for n in version.split(".")))
+    return newest
 
 
 def size_of(folder: Path) -> int:
@@ -73,6 +104,13 @@ def main() -> int:
     if not objects:
         problems.append("the imaging layer holds no shared objects")
     problems += [f"not aarch64: {p.relative_to(BUILD)}" for p in wrong]
+    if not shutil.which("readelf"):
+        problems.append("readelf (binutils) is needed to check the system libraries the layers ask for")
+    for path in objects if shutil.which("readelf") else []:
+        for library, version in newest_needed(path).items():
+            if version > SYSTEM_VERSIONS[library]:
+                newest = ".".join(map(str, version))
+                problems.append(f"{path.relative_to(BUILD)} needs {library}_{newest}, newer than Lambda's")
     if not list((layer / "pillow.libs").glob("libwebp-*.so*")):
         problems.append(
             "no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/webp.py)"
@@ -97,22 +135,31 @@ def main() -> int:
     for name, version in wanted.items():
         if have.get(name) != version:
             problems.append(f"{name}: pinned {version}, built {have.get(name)}")
-    fonts = BUILD / "FontsLayer" if (BUILD / "FontsLayer").is_dir() else ROOT / "layers" / "fonts"  # packaged as-is
+    layers = built_layers()
+    fonts = layers["FontsLayer"]
     if not list((fonts / "fonts").glob("*.tt?")):
         problems.append(f"no fonts in {fonts / 'fonts'}")
-    folders = [BUILD / "ImageFunction", BUILD / "ImagingLayer", vips.parent, fonts]
-    folders += [detector.parent] if detector.is_dir() else []
+    folders = [BUILD / "ImageFunction", *layers.values()]
     total = sum(size_of(f) for f in folders)
     if total > UNZIPPED_LIMIT:
         problems.append(f"function + layers are {total / 2**20:.0f} MB unzipped (limit 250 MB)")
+    bytecode = subprocess.run(
+        [ROOT / "devtools" / "python3.13", ROOT / "devtools" / "bytecode.py", *folders],
+        capture_output=True,
+        text=True,
+    )
+    *missing, summary = bytecode.stdout.splitlines() or [bytecode.stderr.strip()]
+    problems += [f"bytecode: {line}" for line in missing]
+    if bytecode.returncode and not missing:
+        problems.append(f"bytecode check failed: {bytecode.stderr.strip()}")
     for folder in folders[1:]:
         zipped = zipped_size(folder)
         print(f"{folder.relative_to(ROOT)}: {size_of(folder) / 2**20:.1f} MB unzipped, {zipped / 2**20:.1f} MB zipped")
         if zipped > ZIPPED_LIMIT:
             print(f"  over {ZIPPED_LIMIT >> 20} MB zipped: publishable from S3 only (sam deploy uploads it there)")
-    print(f"{len(objects)} shared objects, all aarch64; function + layers {total / 2**20:.1f} MB unzipped")
-    compiled = len(list(BUILD.rglob("*.cpython-312.pyc")))
-    print(f"{compiled} CPython 3.12 .pyc files" if compiled else "no .pyc: Lambda compiles every module per cold start")
+    print(f"{len(objects)} shared objects, all aarch64, none asking for more than glibc 2.34 and GLIBCXX 3.4.29")
+    print(f"function + layers: {total / 2**20:.1f} MB unzipped of Lambda's {UNZIPPED_LIMIT >> 20} MB")
+    print(f"bytecode: {summary}")
     for problem in problems:
         print("PROBLEM:", problem, file=sys.stderr)
     return 1 if problems else 0

@@ -36,7 +36,7 @@ def resources(template, kind):
 
 def test_function_runtime_architecture_and_timeout(template):
     glob = template["Globals"]["Function"]
-    assert glob["Runtime"] == "python3.12" and glob["Architectures"] == ["arm64"]
+    assert glob["Runtime"] == "python3.13" and glob["Architectures"] == ["arm64"]
     assert glob["Timeout"] <= 28  # API Gateway gives up at 29 s
     memory = template["Parameters"]["MemorySize"]
     assert glob["MemorySize"] == {"Ref": "MemorySize"} and memory["Default"] == 1769
@@ -49,14 +49,15 @@ def test_function_runtime_architecture_and_timeout(template):
     assert fn["Environment"]["Variables"]["SOURCE_BUCKET"] == {"Ref": "SourceBucketName"}
 
 
-def test_layer_matches_the_function(template):
+def test_layers_match_the_function(template):
+    for layer in resources(template, "AWS::Serverless::LayerVersion").values():
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     layer = template["Resources"]["ImagingLayer"]
-    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
     makefile = (ROOT / "layers/imaging/Makefile").read_text() + (ROOT / "layers/wheels.mk").read_text()  # included
     assert "manylinux_2_28_aarch64" in makefile and "manylinux2014_aarch64" in makefile
-    assert "--python-version 3.12" in makefile and "--only-binary=:all:" in makefile
+    assert "--python-version 3.13" in makefile and "--only-binary=:all:" in makefile
     assert "--no-deps -r requirements-no-deps.txt" in makefile
     for built in (makefile, (ROOT / "function/Makefile").read_text()):  # bytecode for the read-only runtime
         assert "compileall" in built and "--invalidation-mode unchecked-hash" in built
@@ -90,6 +91,16 @@ def test_fonts_ship_in_their_own_layer(template):
     assert "/opt/fonts" in Settings().font_dirs  # where Lambda mounts layers/fonts/fonts
     for filename in set(FONTS.values()):
         assert (ROOT / "layers/fonts/fonts" / filename).is_file()
+
+
+def test_the_emulated_runtime_stacks_the_layers_in_the_templates_order(template):
+    """Lambda extracts the layers into /opt in the function's order (a later one's files win);
+    `make arm64-test` merges them in the order layer_check names them."""
+    from devtools.layer_check import LAYERS
+
+    listed = template["Resources"]["ImageFunction"]["Properties"]["Layers"]
+    names = [entry["Ref"] if "Ref" in entry else entry["If"][1]["Ref"] for entry in listed]
+    assert tuple(names) == LAYERS
 
 
 def test_layer_requirements_are_exact_pins():
@@ -197,10 +208,11 @@ def test_cfn_lint_passes():
 def test_layer_check_reads_elf_machines_and_pins():
     import PIL
 
-    from devtools.layer_check import elf_machine, pins
+    from devtools.layer_check import SYSTEM_VERSIONS, elf_machine, newest_needed, pins
 
     local = next(Path(PIL.__file__).parent.glob("_imaging*.so"))
     assert elf_machine(local) in (0x3E, 0xB7)  # this machine's own build: x86-64 or aarch64
+    assert (2, 2) < newest_needed(local)["GLIBC"] <= SYSTEM_VERSIONS["GLIBC"]  # a manylinux wheel asks little
     assert elf_machine(ROOT / "README.md") is None
     assert pins(ROOT / "layers/imaging/requirements.txt")["pillow"] == "13.0.0"
 
