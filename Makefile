@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/*/requiremen
 export PYTHONPATH := $(CURDIR)/function:$(CURDIR)
 SAM_VENV := .venv-sam
 
-.PHONY: run test browser stress fuzz invoke style styles bench lint build layer-check deploy smoke clean
+.PHONY: run test browser stress fuzz invoke style styles bench lint build layer-check arm64-test cold-start deploy smoke clean
 
 $(STAMP): requirements-dev.txt $(wildcard layers/*/requirements*.txt) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -63,6 +63,12 @@ build: $(SAM_VENV)/bin/sam  ## sam build, without Docker; bytecode by CPython 3.
 
 layer-check: build $(STAMP)  ## the built layers: aarch64 binaries, pinned versions, 3.13 bytecode, Lambda's size limits
 	$(PY) -m devtools.layer_check
+
+arm64-test: build $(STAMP)  ## the built artifact run as Lambda runs it (aarch64 CPython 3.13, qemu-user), against the venv
+	$(PY) -m pytest -q -m arm64 tests/test_arm64.py $(PYTEST_ARGS)
+
+cold-start: build $(STAMP)  ## the deployed artifact's cold start, emulated: as built, without bytecode, and the floor
+	$(PY) -m bench.cold_deployed
 
 deploy: build  ## sam deploy: guided the first time (it saves the answers in samconfig.toml), then as saved
 	@if grep -q parameter_overrides samconfig.toml; then \
