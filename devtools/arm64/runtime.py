@@ -111,9 +111,10 @@ def prepare() -> Path:
     ready = STATE / f".ready-{_stamp()}"
     if ready.exists():
         return ROOTFS
-    subprocess.run([ROOT / "devtools" / "debian-root", ROOTFS, "arm64", *SYSTEM_PACKAGES], check=True)
-    for old in STATE.glob(".ready-*"):
+    for old in STATE.glob(".ready-*"):  # made of other parts: made again from nothing
         old.unlink()
+        shutil.rmtree(ROOTFS, ignore_errors=True)
+    subprocess.run([ROOT / "devtools" / "debian-root", ROOTFS, "arm64", *SYSTEM_PACKAGES], check=True)
     _pip(ROOTFS / SITE, SDK)
     _pip(ROOTFS / "var/runtime", CLIENT)
     for script in RUNTIME_SCRIPTS:
@@ -173,7 +174,7 @@ class Function:
     def __init__(self, environment: dict[str, str], log: Path, **launch_options) -> None:
         self.log = log
         self.api = RuntimeApi().start()
-        self._log = open(log, "wb")  # noqa: SIM115 (closed by close())
+        self._log = open(log, "wb")  # closed by close()
         self.process = launch(self.api.address, environment, self._log, **launch_options)
 
     def __enter__(self) -> Function:
