@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from devtools import layer_check, local
-from devtools.arm64.runtime import Function
+from devtools.arm64.runtime import Function, configuration
 from devtools.events import rest_event
 from devtools.s3 import start_embedded_s3
 
@@ -59,9 +59,7 @@ def floor(environment: dict, log: Path) -> float:
 def main() -> int:
     local.quiet()
     server = start_embedded_s3()
-    names = ("SOURCE_BUCKET", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    environment = {name: os.environ[name] for name in names}
-    environment.update(POWERTOOLS_SERVICE_NAME="oss-image", POWERTOOLS_METRICS_NAMESPACE="OssImage")
+    environment = configuration()
     layers = list(layer_check.built_layers().values())
     results: dict[str, list] = {"as built": [], "without bytecode": [], "floor": []}
     with tempfile.TemporaryDirectory(dir=layer_check.BUILD.parent) as scratch:

@@ -60,6 +60,10 @@ def newest_needed(path: Path) -> dict[str, tuple[int, ...]]:
     return newest
 
 
+def dotted(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
 def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -106,11 +110,14 @@ def main() -> int:
     problems += [f"not aarch64: {p.relative_to(BUILD)}" for p in wrong]
     if not shutil.which("readelf"):
         problems.append("readelf (binutils) is needed to check the system libraries the layers ask for")
-    for path in objects if shutil.which("readelf") else []:
-        for library, version in newest_needed(path).items():
-            if version > SYSTEM_VERSIONS[library]:
-                newest = ".".join(map(str, version))
-                problems.append(f"{path.relative_to(BUILD)} needs {library}_{newest}, newer than Lambda's")
+        objects_asking = []
+    else:
+        objects_asking = [(p, library, version) for p in objects for library, version in newest_needed(p).items()]
+    problems += [
+        f"{p.relative_to(BUILD)} needs {library}_{dotted(version)}, newer than Lambda's"
+        for p, library, version in objects_asking
+        if version > SYSTEM_VERSIONS[library]
+    ]
     if not list((layer / "pillow.libs").glob("libwebp-*.so*")):
         problems.append(
             "no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/webp.py)"
@@ -157,7 +164,8 @@ def main() -> int:
         print(f"{folder.relative_to(ROOT)}: {size_of(folder) / 2**20:.1f} MB unzipped, {zipped / 2**20:.1f} MB zipped")
         if zipped > ZIPPED_LIMIT:
             print(f"  over {ZIPPED_LIMIT >> 20} MB zipped: publishable from S3 only (sam deploy uploads it there)")
-    print(f"{len(objects)} shared objects, all aarch64, none asking for more than glibc 2.34 and GLIBCXX 3.4.29")
+    system = " and ".join(f"{library}_{dotted(version)}" for library, version in SYSTEM_VERSIONS.items())
+    print(f"{len(objects)} shared objects, all aarch64, none asking for more than {system}")
     print(f"function + layers: {total / 2**20:.1f} MB unzipped of Lambda's {UNZIPPED_LIMIT >> 20} MB")
     print(f"bytecode: {summary}")
     for problem in problems:

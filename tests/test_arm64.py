@@ -75,17 +75,10 @@ def backends():
 
 @pytest.fixture(scope="module")
 def environment(backends) -> dict[str, str]:
-    """The function's configuration, as the template sets it, with the S3 of this test."""
-    names = ("SOURCE_BUCKET", "STYLE_DELIMITERS", "STORE_DERIVATIVES_MS", "AWS_ENDPOINT_URL_S3")
-    names += ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    return {
-        **{name: os.environ[name] for name in names},
-        "OUTPUT_BUCKET": EMULATED_BUCKET,
-        "POWERTOOLS_SERVICE_NAME": "oss-image",
-        "POWERTOOLS_METRICS_NAMESPACE": "OssImage",
-        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
-        "TRACING": "false",
-    }
+    from devtools.arm64.runtime import configuration
+
+    names = ("STYLE_DELIMITERS", "STORE_DERIVATIVES_MS")
+    return configuration(OUTPUT_BUCKET=EMULATED_BUCKET, **{name: os.environ[name] for name in names})
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,20 @@ exec "$chroot" "$root" "$@"
 """
 
 
+def configuration(**more: str) -> dict[str, str]:
+    """The function's own variables as the template sets them, for an S3 this process was
+    pointed at (start_embedded_s3: its endpoint, bucket and credentials), with `more`."""
+    names = ("SOURCE_BUCKET", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    return {
+        **{name: os.environ[name] for name in names},
+        "POWERTOOLS_SERVICE_NAME": "oss-image",
+        "POWERTOOLS_METRICS_NAMESPACE": "OssImage",
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        "TRACING": "false",
+        **more,
+    }
+
+
 def _stamp() -> str:
     """What the root is made of: a change to any part makes it again."""
     digest = hashlib.sha256(" ".join(SYSTEM_PACKAGES).encode())
