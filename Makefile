@@ -52,9 +52,11 @@ $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
 
-lint: $(STAMP) $(SAM_VENV)/bin/sam  ## ruff, cfn-lint and sam validate --lint
+lint: $(STAMP) $(SAM_VENV)/bin/sam  ## ruff, mypy, the import contracts, cfn-lint and sam validate --lint
 	$(VENV)/bin/ruff check function devtools tests bench
 	$(VENV)/bin/ruff format --check function devtools tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(SAM_VENV)/bin/cfn-lint --non-zero-exit-code error template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 

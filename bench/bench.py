@@ -88,7 +88,7 @@ def setup_app(names: tuple[str, ...] | None = None):
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     import app
-    from ossimg.service.styles import StyleStore
+    from ossimg.service.styles.store import StyleStore
     from ossimg.stores.memory import MemorySource
 
     source = MemorySource({name: p.read_bytes() for name, p in inputs().items() if not names or name in names})

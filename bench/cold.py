@@ -13,7 +13,7 @@ os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 
 import app  # noqa: E402
-from ossimg.service.styles import StyleStore  # noqa: E402
+from ossimg.service.styles.store import StyleStore  # noqa: E402
 from ossimg.stores.memory import MemorySource  # noqa: E402
 
 SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "example.jpg")

@@ -120,10 +120,12 @@ def main() -> int:
     ]
     if not list((layer / "pillow.libs").glob("libwebp-*.so*")):
         problems.append(
-            "no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/webp.py)"
+            "no libwebp in pillow.libs: WebP would decode whole, through Pillow's plugin (see core/codecs/webp.py)"
         )
     if not list(vips.glob("pyvips_binary.libs/libvips-*.so*")) or not list(vips.glob("_libvips.abi3.so")):
-        problems.append("no libvips in the VipsLayer: PNG would decode through Pillow's slower plugin (core/png.py)")
+        problems.append(
+            "no libvips in the VipsLayer: PNG would decode through Pillow's slower plugin (core/codecs/png.py)"
+        )
     have = {**installed(layer), **installed(vips), **(installed(detector) if detector.is_dir() else {})}
     wanted = {
         **pins(ROOT / "layers/imaging/requirements.txt"),

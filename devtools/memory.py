@@ -75,7 +75,7 @@ def measure(path: Path, process: str, env: dict | None = None, timeout: float = 
 
 def child(path: str, process: str) -> None:
     from ossimg.config import Settings
-    from ossimg.core.deadline import NO_DEADLINE, Deadline
+    from ossimg.core.budget.deadline import NO_DEADLINE, Deadline
     from ossimg.service.handle import Backends, handle
     from ossimg.service.request import ImageRequest
     from ossimg.stores.memory import MemorySource

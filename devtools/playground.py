@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from ossimg.core.actions import REGISTRY
-from ossimg.core.params import Param
+from ossimg.core.actions.params import Param
 
 PAGE = Path(__file__).resolve().parent / "playground.html"
 FAVICON = (

@@ -11,7 +11,7 @@ import os
 import sys
 
 from ossimg.core.errors import OssError
-from ossimg.service.styles import StyleStore
+from ossimg.service.styles.store import StyleStore
 from ossimg.stores.s3 import S3Source
 
 from .local import NOT_RUNNING, attach

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
@@ -18,14 +19,14 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from PIL import Image
 
 from ossimg.config import Settings
-from ossimg.core.costs import Budget
-from ossimg.core.deadline import Deadline
+from ossimg.core.budget.costs import Budget
+from ossimg.core.budget.deadline import Deadline
 from ossimg.core.errors import OssError, too_large
+from ossimg.service.access.signing import KeyRing
 from ossimg.service.handle import Backends, handle
 from ossimg.service.request import ImageRequest, from_event
 from ossimg.service.response import LAMBDA_PAYLOAD_LIMIT, HttpResponse, error_response
-from ossimg.service.signing import KeyRing
-from ossimg.service.styles import StyleStore
+from ossimg.service.styles.store import StyleStore
 from ossimg.stores.s3 import S3Outputs, S3Source, s3_client, ssm_secrets
 
 SETTINGS = Settings.from_env()
@@ -116,7 +117,7 @@ def proxy(result: HttpResponse, req: ImageRequest) -> dict:
     """The response all three integrations take: text bodies (our XML and JSON) as text, images
     as base64; none for HEAD and 304."""
     body = b"" if result.status == 304 or req.is_head else result.body
-    response = {
+    response: dict[str, Any] = {
         "statusCode": result.status,
         "headers": dict(result.headers),
         "body": body.decode() if result.text else base64.b64encode(body).decode(),

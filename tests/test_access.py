@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import sample, xml_error
-from ossimg.config import Settings
-from ossimg.service.access import RefererRule, protected
+from ossimg.config import RefererRule, Settings
+from ossimg.service.access.rules import protected
 from ossimg.service.handle import Backends, handle
 from ossimg.service.request import ImageRequest
-from ossimg.service.styles import StyleStore
+from ossimg.service.styles.store import StyleStore
 from ossimg.stores.memory import MemorySource
 
 ROOT = Path(__file__).resolve().parent.parent

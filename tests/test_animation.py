@@ -6,8 +6,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from conftest import run, sample
+from ossimg.core.budget.limits import Limits
 from ossimg.core.errors import OssError
-from ossimg.core.limits import Limits
 
 GIF = sample("example.gif")  # 500x300, 3 frames of 50 ms, looping forever
 
@@ -84,7 +84,7 @@ def test_other_actions_give_a_still_first_frame(process):
 
 @pytest.mark.parametrize("fmt", ["png", "jpg", "bmp"])
 def test_still_formats_get_the_first_frame(fmt):
-    from ossimg.core.codecs import flatten
+    from ossimg.core.codecs.encode import flatten
 
     image, _ = run(GIF, f"image/resize,w_100/format,{fmt}")
     first = Image.open(io.BytesIO(GIF)).convert("RGBA").resize(image.size, Image.Resampling.LANCZOS)

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from conftest import close_to, encoded, run, sample
+from ossimg.core.budget.limits import Limits
 from ossimg.core.errors import OssError
-from ossimg.core.limits import Limits
 
 
 @pytest.mark.parametrize("shape", ["Landscape", "Portrait"])

@@ -11,7 +11,7 @@ import pytest
 
 from devtools import huge
 from devtools.memory import measure
-from ossimg.core.costs import MB, Budget, Estimate
+from ossimg.core.budget.costs import MB, Budget, Estimate
 
 MEMORY_MB = 1769  # the template's default MemorySize
 LAMBDA = {"MEMORY_LIMIT_MB": str(MEMORY_MB), "DEADLINE_SECONDS": "26.5"}  # 28 s less the margin
@@ -137,8 +137,8 @@ def test_the_worst_cases_answer_within_the_function(sources, name, process):
 
 
 def test_over_budget_is_a_400_that_says_by_how_much(monkeypatch):
-    monkeypatch.setattr("ossimg.core.costs.resident_bytes", lambda: 100 * MB)
-    monkeypatch.setattr("ossimg.core.costs.reusable_bytes", lambda: 0)
+    monkeypatch.setattr("ossimg.core.budget.costs.resident_bytes", lambda: 100 * MB)
+    monkeypatch.setattr("ossimg.core.budget.costs.reusable_bytes", lambda: 0)
     estimate = Estimate()
     estimate.step("decode", 2000 * MB, 0, 0)
     with pytest.raises(Exception) as refused:
@@ -151,7 +151,7 @@ def test_over_budget_is_a_400_that_says_by_how_much(monkeypatch):
 
 def test_over_time_is_a_400_and_an_expired_deadline_a_503(monkeypatch):
     from conftest import render as render_chain
-    from ossimg.core.deadline import Deadline
+    from ossimg.core.budget.deadline import Deadline
 
     estimate = Estimate()
     estimate.step("blur", MB, 0, 60e9)  # a minute of work

@@ -13,7 +13,7 @@ from PIL import Image
 
 from conftest import SAMPLES
 from ossimg.__main__ import main
-from ossimg.core.params import b64encode
+from ossimg.core.actions.params import b64encode
 
 
 def test_process_writes_the_output(tmp_path, capsys):

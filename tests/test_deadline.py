@@ -4,10 +4,10 @@ import pytest
 
 from conftest import sample, to_reply
 from devtools.events import FakeContext, rest_event
-from ossimg.core.deadline import Deadline
+from ossimg.core.budget.deadline import Deadline
+from ossimg.core.budget.limits import Limits
 from ossimg.core.errors import OssError
 from ossimg.core.grammar import parse
-from ossimg.core.limits import Limits
 from ossimg.core.pipeline import Job, render
 
 

@@ -14,7 +14,7 @@ from PIL import Image, ImageChops
 
 from conftest import DEMO, encoded, mean, open_image, render, run, sample, xml_error
 from ossimg.core import faces
-from ossimg.core.costs import sight_cost
+from ossimg.core.budget.costs import sight_cost
 from ossimg.core.errors import OssError
 
 ASTRONAUT = sample("faces/astronaut.jpg")
@@ -404,7 +404,7 @@ def test_g_face_in_a_watermarks_own_processing_is_refused():
 
 
 def test_the_probe_is_costed_small_for_a_jpeg_whatever_its_size():
-    from ossimg.core.codecs import probe
+    from ossimg.core.codecs.decode import probe
 
     big = sight_cost(probe(open("bench/images/photo_4000x3000.jpg", "rb").read()))
     small = sight_cost(probe(ASTRONAUT))

@@ -108,7 +108,7 @@ def test_encoder_settings_come_from_the_environment():
 
 
 def test_encoder_settings_change_the_output():
-    from ossimg.core.formats import EncoderSettings
+    from ossimg.core.codecs.formats import EncoderSettings
 
     fast, _ = run(sample("example.jpg"), "image/format,webp")
     faster, _ = run(sample("example.jpg"), "image/format,webp", encoders=EncoderSettings(webp_method=0))
@@ -123,7 +123,7 @@ def test_a_png_crop_decodes_only_its_box_and_is_pixel_exact(decoded, full_photo)
 
 
 def test_only_top_down_formats_decode_partially():
-    from ossimg.core.codecs import probe
+    from ossimg.core.codecs.decode import probe
 
     assert probe(encoded(Image.new("RGB", (8, 8)), "PNG")).sequential
     interlaced = probe(encoded(Image.new("RGB", (8, 8)), "PNG"))
@@ -160,7 +160,7 @@ def test_crop_then_resize_on_an_oriented_image_takes_the_upright_region(orientat
 def test_stored_region_is_the_box_that_orientation_turns_into_the_upright_box(orientation):
     import random
 
-    from ossimg.core.codecs import oriented
+    from ossimg.core.codecs.decode import oriented
 
     stored = Image.frombytes("L", (60, 40), random.Random(orientation).randbytes(2400))
     upright = oriented(stored, orientation)

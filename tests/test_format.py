@@ -114,7 +114,7 @@ def test_a_heic_with_alpha_cannot_become_jpg(objects, heif):
 def test_webp_conversion_refuses_a_source_over_its_side_limit(heif):
     """OSS's format page: converting to WebP fails when the *source* is over 16,383 px a side,
     even when the result is smaller (the limit is configurable; 399 here)."""
-    from ossimg.core.limits import Limits
+    from ossimg.core.budget.limits import Limits
 
     limits = Limits(max_webp_side=399)
     with pytest.raises(Exception) as caught:
@@ -162,7 +162,7 @@ def test_png_strategy_follows_the_content():
     more bytes); graphics keep the full search, which halves text and flat colours. Both lossless."""
     from PIL import ImageDraw
 
-    from ossimg.core import formats
+    from ossimg.core.codecs import formats
 
     photo = Image.open(io.BytesIO(sample("example.jpg"))).convert("RGB")
     graphic = Image.new("RGB", (400, 267), "white")

@@ -10,9 +10,9 @@ from conftest import sample
 from ossimg.core.actions import REGISTRY
 from ossimg.core.actions.resize import geometry
 from ossimg.core.errors import OssError
-from ossimg.core.geometry import round_half_up
 from ossimg.core.grammar import Chain, parse
 from ossimg.core.pipeline import render
+from ossimg.core.pixels.geometry import round_half_up
 
 NAMES = sorted(REGISTRY) + ["style", "slim", "", "image"]
 KEYS = ["w", "h", "l", "s", "p", "m", "x", "y", "g", "r", "i", "q", "Q", "t", "text", "image", "color", "limit"]

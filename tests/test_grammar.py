@@ -143,3 +143,27 @@ def test_lenient_forms(process):
 )
 def test_range_edges_are_accepted(process):
     parse(process)
+
+
+def test_every_action_module_is_registered_under_its_own_name():
+    from pathlib import Path
+
+    from ossimg.core.actions import MODULES, REGISTRY
+
+    folder = Path(__file__).resolve().parent.parent / "function" / "ossimg" / "core" / "actions"
+    with_action = {p.stem for p in folder.glob("*.py") if "\nACTION = " in p.read_text()}
+    assert set(MODULES.values()) == with_action
+    assert all(REGISTRY[name].name == name for name in MODULES)
+    assert REGISTRY.get("no-such-action") is None and len(REGISTRY) == len(MODULES)
+
+
+def test_an_action_module_loads_when_a_request_first_names_it():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from ossimg.core.grammar import parse; parse('image/resize,w_10/quality,q_80'); "
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('ossimg.core.actions.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["['base',", "'params',", "'quality',", "'resize']"]

@@ -20,10 +20,10 @@ from hostile import (
 )
 from ossimg.config import Settings
 from ossimg.core import pipeline
-from ossimg.core.params import b64encode
+from ossimg.core.actions.params import b64encode
 from ossimg.service.handle import Backends, handle
 from ossimg.service.request import ImageRequest
-from ossimg.service.styles import StyleStore
+from ossimg.service.styles.store import StyleStore
 from ossimg.stores.memory import MemorySource
 
 FAMILIES = [

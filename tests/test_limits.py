@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from conftest import encoded, run, sample
+from ossimg.core.budget.limits import Limits
 from ossimg.core.errors import OssError
-from ossimg.core.limits import Limits
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_format_specific_side_codes(no_decoding):
 
 
 def test_tiff_sources_are_capped_at_16384_px():
-    from ossimg.core.formats import by_name
+    from ossimg.core.codecs.formats import by_name
 
     assert by_name("tiff").source_side == (16384, "0040-00000018")
     assert by_name("avif").source_side == (10000, "0040-00000014")

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import OSS_KEY_ID, OSS_SECRET, oss_signed
 from ossimg.core.errors import OssError
-from ossimg.service.oss_signing import authenticate, carries_signature, readings
+from ossimg.service.access.oss_signing import authenticate, carries_signature, readings
+from ossimg.service.access.signing import KeyRing
 from ossimg.service.request import ImageRequest
-from ossimg.service.signing import KeyRing
 
 KEY_ID, SECRET = OSS_KEY_ID, OSS_SECRET
 RING = KeyRing([f"{KEY_ID}:{SECRET}", "other:key"])

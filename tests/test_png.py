@@ -1,4 +1,4 @@
-"""PNG through libvips (core/png.py): the same pixels as Pillow's decoder, only the region asked for,
+"""PNG through libvips (core/codecs/png.py): the same pixels as Pillow's decoder, only the region asked for,
 reduced as it is read; the PNGs it does not take, and a deployment without it, go to Pillow."""
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import pytest
 from PIL import Image, ImageChops
 
 from conftest import SAMPLES, encoded
-from ossimg.core import codecs, parallel, png
+from ossimg.core.codecs import png
+from ossimg.core.codecs.decode import probe
 from ossimg.core.grammar import parse
 from ossimg.core.pipeline import Job, render
+from ossimg.core.pixels import parallel
 
 CUTOUT = (Path(__file__).resolve().parent.parent / "bench" / "images" / "cutout_1920x1080.png").read_bytes()
 
@@ -49,7 +51,7 @@ def test_libvips_is_installed_for_tests():
 @pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA"])
 def test_decoded_pixels_are_pillows_exactly(mode):
     data = encoded(photo(mode), "PNG")
-    assert png.handles(codecs.probe(data))
+    assert png.handles(probe(data))
     decoded = png.decode(data)
     assert decoded.image.mode == mode and decoded.image.size == (400, 267)
     assert decoded.image.tobytes() == pillow_decoded(data).tobytes()
@@ -119,7 +121,7 @@ def interlaced(image: Image.Image) -> bytes:
 )
 def test_pngs_it_does_not_take_go_to_pillow(made, monkeypatch):
     data = made()
-    source = codecs.probe(data)
+    source = probe(data)
     assert not png.handles(source)
     ours, pillows = render_both(data, "image/resize,w_100", monkeypatch)
     assert ours.tobytes() == pillows.tobytes()

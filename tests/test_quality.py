@@ -7,7 +7,7 @@ from PIL import Image
 
 from conftest import encoded, file_bytes, run, sample
 from ossimg.core.actions.base import EncodeOptions
-from ossimg.core.codecs import estimate_jpeg_quality
+from ossimg.core.codecs.decode import estimate_jpeg_quality
 from ossimg.core.pipeline import output_quality
 
 
@@ -62,6 +62,6 @@ def test_resize_then_quality(process):
 
 
 def test_the_written_out_luminance_sums_are_libjpegs():
-    from ossimg.core.codecs import LUMINANCE_SUMS, luminance_sum
+    from ossimg.core.codecs.decode import LUMINANCE_SUMS, luminance_sum
 
     assert LUMINANCE_SUMS == tuple(luminance_sum(q) for q in range(1, 101))

@@ -5,8 +5,8 @@ from PIL import Image
 
 from conftest import COORDS, H, W, encoded, origin_of, run, sample
 from ossimg.core.actions.rotate import rotated_size
+from ossimg.core.budget.limits import Limits
 from ossimg.core.errors import OssError
-from ossimg.core.limits import Limits
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from PIL import Image
 
 from conftest import OSS_KEY_ID, OSS_SECRET, oss_signed, sample, xml_error
 from ossimg.config import Settings
+from ossimg.service.access.signing import KeyRing
 from ossimg.service.handle import Backends, handle
 from ossimg.service.request import ImageRequest
 from ossimg.service.saveas import parse_body
-from ossimg.service.signing import KeyRing
-from ossimg.service.styles import StyleStore
+from ossimg.service.styles.store import StyleStore
 from ossimg.stores.memory import MemorySource
 
 BUCKET = "photos"

@@ -8,10 +8,10 @@ import pytest
 
 from conftest import sample
 from ossimg.config import Settings
-from ossimg.core.params import b64encode
+from ossimg.core.actions.params import b64encode
 from ossimg.service.handle import Backends, handle
 from ossimg.service.request import ImageRequest
-from ossimg.service.styles import StyleStore
+from ossimg.service.styles.store import StyleStore
 from ossimg.stores.memory import MemorySource
 
 OBJECTS = {

@@ -9,7 +9,7 @@ from conftest import to_reply
 from devtools.events import FakeContext, rest_event
 from devtools.sign import signed_url
 from ossimg.core.errors import OssError
-from ossimg.service.signing import KeyRing, sign, string_to_sign, verify
+from ossimg.service.access.signing import KeyRing, sign, string_to_sign, verify
 
 VECTOR_QUERY = [("x-oss-process", "image/resize,w_300"), ("x-expires", "1893456000")]
 

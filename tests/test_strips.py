@@ -6,15 +6,15 @@ import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from conftest import run, sample
-from ossimg.core import strips
-from ossimg.core.codecs import normalise_mode
+from ossimg.core.codecs.decode import normalise_mode
+from ossimg.core.pixels import strips
 
 
 @pytest.fixture(autouse=True, params=[1, 3], ids=["one worker", "three workers"])
 def tiny_strips(monkeypatch, request):
     """Strips of 64 KB, so a 1200 px image is cut into dozens of them; made one at a time, and
     three at once (strips finishing out of order must land in their place)."""
-    from ossimg.core import parallel
+    from ossimg.core.pixels import parallel
 
     monkeypatch.setattr(strips, "STRIP_BYTES", 64 << 10)
     before = parallel.workers()

@@ -8,10 +8,10 @@ import pytest
 
 from conftest import OSS_KEY_ID, OSS_SECRET, oss_signed, sample, xml_error, xml_fields
 from ossimg.config import Settings
+from ossimg.service.access.signing import KeyRing
 from ossimg.service.handle import Backends, handle
 from ossimg.service.request import ImageRequest
-from ossimg.service.signing import KeyRing
-from ossimg.service.styles import MAX_STYLES, StyleStore
+from ossimg.service.styles.store import MAX_STYLES, StyleStore
 from ossimg.stores.memory import MemorySource
 
 BUCKET = "photos"

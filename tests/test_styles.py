@@ -5,7 +5,7 @@ import pytest
 from conftest import BUCKET, sample
 from devtools.styles import SAMPLE_STYLES, list_styles, put_style
 from ossimg.core.errors import OssError
-from ossimg.service.styles import StyleStore
+from ossimg.service.styles.store import StyleStore
 
 
 def xml_code(reply) -> str:

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from conftest import render, run, sample
-from ossimg.core import codecs, tiff_jpeg
+from ossimg.core.codecs import tiff_jpeg
+from ossimg.core.codecs.decode import probe
 
 
 def photo(size=(1203, 805)) -> Image.Image:
@@ -23,7 +24,7 @@ def tiff(image: Image.Image, **options) -> bytes:
 @pytest.mark.parametrize("size", [(1203, 805), (64, 8), (17, 3)])
 def test_the_joined_strips_decode_exactly_as_pillows_tiff_reader(size):
     data = tiff(photo(size), compression="jpeg", quality=90)
-    assert tiff_jpeg.handles(codecs.probe(data))
+    assert tiff_jpeg.handles(probe(data))
     reference = Image.open(io.BytesIO(data)).convert("RGB")
     decoded = tiff_jpeg.decode(data).image
     assert decoded.size == size and ImageChops.difference(decoded.convert("RGB"), reference).getbbox() is None
@@ -62,7 +63,7 @@ def test_a_resize_decodes_at_a_dct_scale_and_a_crop_stops_at_its_last_row(monkey
 )  # fmt: skip
 def test_other_tiffs_are_left_to_pillow(options):
     data = tiff(photo((120, 80)), **options)
-    assert not tiff_jpeg.handles(codecs.probe(data))
+    assert not tiff_jpeg.handles(probe(data))
     image, rendered = run(data, "image/resize,w_60")
     assert rendered.content_type == "image/tiff" and image.width in (60, 40)  # 40: the rotated one
 

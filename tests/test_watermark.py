@@ -6,9 +6,9 @@ import pytest
 from PIL import Image, ImageChops
 
 from conftest import BUCKET, encoded, run, sample, xml_fields
+from ossimg.core.actions.params import b64encode
 from ossimg.core.errors import OssError
 from ossimg.core.grammar import parse
-from ossimg.core.params import b64encode
 
 WHITE = encoded(Image.new("RGB", (300, 200), (255, 255, 255)))
 RED_MARK = encoded(Image.new("RGBA", (50, 30), (255, 0, 0, 255)))

@@ -20,7 +20,8 @@ def main() -> None:
     import urllib3
     from PIL import features
 
-    from ossimg.core import faces, png
+    from ossimg.core import faces
+    from ossimg.core.codecs import png
 
     facts = {
         "machine": platform.machine(),

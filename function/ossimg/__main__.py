@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 from .config import Settings
-from .core.costs import Budget
+from .core.budget.costs import Budget
 from .core.errors import OssError
 from .core.grammar import parse
 from .core.pipeline import Job, render
-from .service.styles import check_content, check_name
+from .service.styles.store import check_content, check_name
 
 
 def main(argv: list[str] | None = None) -> int:

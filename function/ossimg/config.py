@@ -7,17 +7,21 @@ the rest to the service and the stores).
 
 from __future__ import annotations
 
+import functools
 import os
-from typing import NamedTuple
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from .core.formats import EncoderSettings
-from .core.limits import Limits
-from .service.access import ACLS, PUBLIC_READ, RefererRule
+from .core.budget.limits import Limits
+from .core.codecs.formats import EncoderSettings
 
 REPOSITORY_FONTS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "layers", "fonts", "fonts"
 )
 LAMBDA_FONTS = "/opt/fonts"  # the fonts layer
+PUBLIC_READ, PRIVATE = "public-read", "private"  # SOURCE_ACL
+ACLS = (PUBLIC_READ, PRIVATE)
 
 
 def _csv(raw: str) -> tuple[str, ...]:
@@ -32,6 +36,39 @@ def _acl(raw: str) -> str:
     if raw.strip() not in ACLS:
         raise ValueError(f"SOURCE_ACL must be one of {', '.join(ACLS)}, not {raw!r}")
     return raw.strip()
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(rule: str) -> re.Pattern:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in rule)
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+class RefererRule(NamedTuple):
+    """Hotlink protection: which Referers may read (how the patterns match is defined here)."""
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    allow_empty: bool = True
+    truncate_query: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.allow or self.deny or not self.allow_empty)
+
+    def admits(self, referer: str) -> bool:
+        if not referer:
+            return self.allow_empty or not self.allow
+        if self.truncate_query:
+            referer = referer.split("?", 1)[0]
+        candidates = (referer, re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", referer))
+        if any(_matches(rule, text) for rule in self.deny for text in candidates):
+            return False
+        return not self.allow or any(_matches(rule, text) for rule in self.allow for text in candidates)
+
+
+def _matches(rule: str, text: str) -> bool:
+    return _pattern(rule).match(text) is not None
 
 
 class S3Timeouts(NamedTuple):
@@ -104,7 +141,7 @@ class Settings(NamedTuple):
     @classmethod
     def from_env(cls, env=os.environ) -> Settings:
         defaults = cls()
-        read = {
+        read: dict[str, tuple[str, Callable[[str], Any]]] = {
             "bucket": ("SOURCE_BUCKET", str),
             "cache_control": ("CACHE_CONTROL", str),
             "error_cache_control": ("ERROR_CACHE_CONTROL", str),

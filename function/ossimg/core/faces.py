@@ -15,13 +15,16 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PIL import Image
 
-from . import strips
-from .codecs import decode_region, normalise_mode, oriented, probe
+from .codecs.decode import decode_region, normalise_mode, oriented, probe
 from .errors import OssError
+from .pixels import strips
+
+if TYPE_CHECKING:
+    import numpy
 
 Box = tuple[float, float, float, float]
 Size = tuple[int, int]
@@ -75,7 +78,7 @@ def refuse_unavailable() -> None:
         )
 
 
-_CACHE: OrderedDict[tuple[str, bool], Sight] = OrderedDict()
+_CACHE: OrderedDict[tuple[str | None, bool], Sight] = OrderedDict()
 _LOCK = threading.Lock()
 _DETECTING = threading.Lock()  # one detection at a time: each holds up to 270 MB while it runs
 
@@ -221,9 +224,12 @@ def scaled_about_centre(box: Box, percent: int) -> Box:
 def pixel_box(box: Box, size: Size, touched: bool = True) -> tuple[int, int, int, int] | None:
     """The whole pixels `box` touches (else: its edges rounded), within an image of `size`
     (None: outside it)."""
-    snap = (math.floor, math.floor, math.ceil, math.ceil) if touched else (round,) * 4
-    clipped = _clipped(tuple(to(v) for to, v in zip(snap, box)), size)
-    return tuple(int(v) for v in clipped) if clipped else None
+    if touched:
+        snapped = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
+    else:
+        snapped = (round(box[0]), round(box[1]), round(box[2]), round(box[3]))
+    clipped = _clipped(snapped, size)
+    return (int(clipped[0]), int(clipped[1]), int(clipped[2]), int(clipped[3])) if clipped else None
 
 
 def fitted(centre: tuple[float, float], side: Size, size: Size) -> tuple[int, int, int, int]:
@@ -240,7 +246,7 @@ def _clipped(box: Box, size: Size) -> Box | None:
     return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
 
-def _mover(action, args: dict, size_in: Size, size_out: Size) -> Callable[[Box], Box]:
+def _mover(action: Any, args: dict, size_in: Size, size_out: Size) -> Callable[[Box], Box]:
     """How a box of a call's input is moved into its output: its own rule (rotate), a kept region
     (crop, indexcrop, circle), a resample (resize: scaled, then fill's crop or pad's border
     centred), or nothing (effects keep every pixel where it is)."""
@@ -264,7 +270,7 @@ def _centred(outer: int, inner: int) -> int:
 
 
 @functools.cache
-def _model():
+def _model() -> numpy.ndarray:
     """The model's bytes, read once (7 MB); the file is found without importing its package."""
     import importlib.util
     from pathlib import Path
@@ -272,5 +278,7 @@ def _model():
     import numpy
 
     package, name = MODEL
-    folder = Path(importlib.util.find_spec(package).submodule_search_locations[0])
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.submodule_search_locations, "available() found the package"
+    folder = Path(spec.submodule_search_locations[0])
     return numpy.frombuffer((folder / name).read_bytes(), numpy.uint8)

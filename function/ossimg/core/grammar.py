@@ -6,11 +6,11 @@ repeated key keeps its last value, and unknown keys are ignored, as OSS does.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .actions import REGISTRY, Action, EncodeOptions
+from .actions.params import Int, Param, format_value, parse_value
 from .errors import OssError, invalid_value, missing_argument
-from .params import Int, format_value, parse_value
 
 MAX_PROCESS_LENGTH = 4096
 MAX_RESOURCES = 3  # OSS: at most three image watermarks on one image
@@ -91,7 +91,7 @@ class Embedded(NamedTuple):
     steps: tuple[Step, ...]
 
 
-def _embedded(param, text: str) -> Embedded:
+def _embedded(param: Param, text: str) -> Embedded:
     key, _, query = text.partition("?")
     process = query.removeprefix("x-oss-process=") if query else ""
     if not key or (query and not query.startswith("x-oss-process=")) or (process and not process.startswith("image/")):
@@ -145,14 +145,13 @@ def _parse_action(segment: str) -> Call:
     if action is None:
         raise OssError("InvalidArgument", f"The operation {name} is not supported.", 400, "0040-00000213")
     items = [item for item in items if item]
-    args = _value_args(action, items) if action.value else _key_value_args(action, items)
+    args = _value_args(action, action.value, items) if action.value else _key_value_args(action, items)
     if action.check:
         action.check(args)
     return Call(action, args)
 
 
-def _value_args(action: Action, items: list[str]) -> dict:
-    param = action.value
+def _value_args(action: Action, param: Param, items: list[str]) -> dict:
     if not items:
         if param.default is None:
             raise missing_argument(f"{action.name} needs a value.", action.missing_ec)
@@ -177,7 +176,7 @@ def _key_value_args(action: Action, items: list[str]) -> dict:
             continue
         if key in declared:
             raw[key] = value  # the last of a repeated key wins
-    args = {name: param.default for name, param in declared.items() if param.default is not None}
+    args: dict[str, Any] = {name: param.default for name, param in declared.items() if param.default is not None}
     args.update({key: parse_value(declared[key], value) for key, value in raw.items()})
     for key in raw:
         if declared[key].kind == "embedded":

@@ -9,33 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PIL import Image
 
-from . import formats, parallel, strips
-from .codecs import (
+from .actions.base import EncodeOptions
+from .budget.costs import Budget, Estimate, described_cost, estimate, sight_cost
+from .budget.deadline import NO_DEADLINE, Deadline
+from .budget.limits import Limits
+from .codecs import formats
+from .codecs.decode import (
     TRANSPOSING,
     WORKING_MODES,
     Probe,
     decode,
     decode_frames,
     decode_region,
-    encode,
-    encode_animation,
     normalise_mode,
     normalised,
     oriented,
     probe,
     stored_region,
 )
-from .costs import Budget, Estimate, described_cost, estimate, sight_cost
-from .deadline import NO_DEADLINE, Deadline
+from .codecs.encode import encode, encode_animation
+from .codecs.formats import EncoderSettings
 from .errors import OssError
-from .formats import EncoderSettings
-from .geometry import round_half_up
 from .grammar import Call, Chain
-from .limits import Limits
+from .pixels import parallel, strips
+from .pixels.geometry import round_half_up
 
 if TYPE_CHECKING:
     from .faces import Sight
@@ -44,7 +45,7 @@ Box = tuple[float, float, float, float]
 Size = tuple[int, int]
 
 
-EMPTY = MappingProxyType({})  # a default mapping no caller can change
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default mapping no caller can change
 
 
 class Rendered(NamedTuple):
@@ -77,11 +78,12 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
     limits.check_source(source.format, source.size, source.frames, len(data))
-    if chain.standalone:
-        cost = described_cost(source, chain.standalone)
+    alone = chain.standalone
+    if alone and alone.action.describe:
+        cost = described_cost(source, alone)
         if budget:
             budget.check(cost, deadline.remaining())
-        return Rendered(chain.standalone.action.describe(source, len(data)), "application/json", cost)
+        return Rendered(alone.action.describe(source, len(data)), "application/json", cost)
 
     opts = chain.encode_options()
     fmt = output_format(opts.format, source.format)
@@ -112,7 +114,7 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
         body = encode_animation(animation, fmt, quality, source.icc, job.max_output, job.encoders)
         return Rendered(body, mime, cost)
     image, done, where = load(source, chain, orient, sizes[0])
-    source.image = None  # the decoded pixels now belong to `image` alone, and go when it moves on
+    source.release()  # the decoded pixels now belong to `image` alone, and go when it moves on
     box, origin = (where, (0, 0)) if done else (None, where or (0, 0))
     image = apply_chain(image, chain, sizes, deadline, done, box, origin)
     deadline.check()
@@ -273,8 +275,8 @@ def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) ->
     resizer = calls[1] if cut_only and len(calls) > 1 else calls[0]
     if resizer.action.draft:
         done = 1 if cut_only else 0
-        stored_box = stored_region(region, orientation, upright) if cut_only else None
-        target = resizer.action.draft(_size_of(region) if cut_only else upright, resizer.args)
+        stored_box = stored_region(region, orientation, upright) if cut_only and region else None
+        target = resizer.action.draft(_size_of(region) if cut_only and region else upright, resizer.args)
         stored_target = target[::-1] if orientation in TRANSPOSING else target
         image, box = decode_region(source, stored_box, stored_target)
         return oriented(_resampled(image, stored_target, box), orientation), done, None
@@ -287,12 +289,13 @@ def load(source: Probe, chain: Chain, orient: bool, upright: tuple[int, int]) ->
         image, box = decode_region(source, region)
         if cut_only:
             return image, 1, box
+        assert box is not None, "a region was asked for"
         # A masking region (circle) is cut by its own call: say where the decoded part starts.
         return image, 0, (region[0] - box[0], region[1] - box[1])
     return oriented(decode(source, normalise=False), orientation), 0, None
 
 
-def _size_of(box: Box) -> tuple[int, int]:
+def _size_of(box: tuple[int, int, int, int]) -> Size:
     return box[2] - box[0], box[3] - box[1]
 
 
@@ -337,7 +340,7 @@ def output_format(requested: str | None, source_format: str) -> str:
     return requested
 
 
-def output_quality(opts, fmt: str, source_quality: int | None) -> int:
+def output_quality(opts: EncodeOptions, fmt: str, source_quality: int | None) -> int:
     ceiling = source_quality or 100
     if opts.quality_abs:
         return min(opts.quality_abs, ceiling)

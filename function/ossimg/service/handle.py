@@ -11,18 +11,18 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from ..config import Settings
-from ..core.costs import Budget
-from ..core.deadline import NO_DEADLINE, Deadline
+from ..config import PRIVATE, Settings
+from ..core.budget.costs import Budget
+from ..core.budget.deadline import NO_DEADLINE, Deadline
 from ..core.errors import OssError
-from .access import PRIVATE, denied_by_acl, protected, style_only
-from .oss_signing import Signed, authenticate, carries_signature
+from .access.oss_signing import Signed, authenticate, carries_signature
+from .access.rules import check_referer, denied_by_acl, protected, style_only
+from .access.signing import EXPIRES, NO_KEYS, KeyRing, verify
 from .ports import Bucket, Outputs, Source
 from .request import PROCESS_PARAM, ImageRequest, validate_key
 from .response import HttpResponse, error_response
 from .serve import check_process, resolve_style, serve
-from .signing import EXPIRES, NO_KEYS, KeyRing, verify
-from .styles import StyleStore
+from .styles.store import StyleStore
 
 ORIGIN_HEADER = "x-origin-verify"
 OBJECT_METHODS = ("GET", "HEAD", "POST")
@@ -67,7 +67,7 @@ def handle(
     try:
         caller = identify(req, settings, backends, now)
         if not caller.via_cdn and not caller.in_header:
-            settings.referer.check(req.headers.get("referer", ""), settings.signing_bucket)
+            check_referer(settings.referer, req.headers.get("referer", ""), settings.signing_bucket)
         budget = budget or Budget(settings.memory_limit_mb)
         if caller.key is None:
             return _bucket_operation(req, caller, settings, backends)
@@ -88,6 +88,7 @@ def identify(req: ImageRequest, settings: Settings, backends: Backends, now=None
     clock = {"now": (lambda: now)} if now is not None else {}
     if carries_signature(req):  # verified even on a public object, as OSS does
         signed = authenticate(req, settings.signing_bucket, backends.oss_keys, **clock)
+        assert signed is not None, "carries_signature(req) and authenticate(req) read the same fields"
         return Caller(signed.key, True, signed, signed.expires, via_cdn)
     key = req.key or None
     if backends.keys.enabled:
@@ -110,11 +111,11 @@ def check_origin(req: ImageRequest, settings: Settings) -> bool:
 
 
 def _read(req, caller: Caller, settings: Settings, backends: Backends, deadline, budget, now) -> HttpResponse:
-    validate_key(caller.key)
+    key = validate_key(caller.key)
     if settings.source_acl == PRIVATE and not caller.signed:
         raise denied_by_acl()
     check_process(req.process)
-    target = resolve_style(caller.key, req.process, settings, backends.styles)
+    target = resolve_style(key, req.process, settings, backends.styles)
     if settings.protected_suffixes and not caller.signed and not target.styled:
         if protected(target.key, settings.protected_suffixes):
             raise style_only()
@@ -126,7 +127,7 @@ def _bucket_operation(req, caller: Caller, settings: Settings, backends: Backend
     if req.param("style") is not None:
         if caller.oss is None:
             raise OssError("AccessDenied", "The style API needs a request signed with an OSS AccessKey.", 403)
-        from . import style_api  # loaded by the first style API call
+        from .styles import api as style_api  # loaded by the first style API call
 
         return style_api.answer(req, settings, backends.styles)
     if req.method in ("GET", "HEAD"):

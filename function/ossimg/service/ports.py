@@ -3,9 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
+
+
+class Body(Protocol):
+    """An object's body as the store hands it over."""
+
+    def read(self) -> bytes: ...
+
+    def close(self) -> None: ...
 
 
 class SourceObject(NamedTuple):
@@ -14,8 +23,8 @@ class SourceObject(NamedTuple):
     size: int
     content_type: str
     cache_control: str | None
-    stream: object  # the body, read once
-    metadata: dict = MappingProxyType({})  # the object's user metadata (x-amz-meta-*), lower-case names
+    stream: Body  # read once
+    metadata: Mapping[str, str] = MappingProxyType({})  # the object's user metadata (x-amz-meta-*), lower-case names
 
     def read(self) -> bytes:
         return self.stream.read()

@@ -11,8 +11,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote
 
 from ..core.errors import OssError
@@ -22,14 +23,14 @@ MAX_KEY_BYTES = 1024
 MAX_BODY_BYTES = 64 * 1024  # the bodies we take (a saveas form, a style) are a few hundred bytes
 
 
-EMPTY = MappingProxyType({})  # a default mapping no caller can change
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default mapping no caller can change
 
 
 class ImageRequest(NamedTuple):
     method: str
     key: str
     process: str | None
-    headers: dict = EMPTY  # lower-case names
+    headers: Mapping[str, str] = EMPTY  # lower-case names
     request_id: str = ""
     query: tuple[tuple[str, str], ...] = ()  # every query parameter, decoded, in order
     body: bytes = b""
@@ -83,11 +84,13 @@ def _v2(event: dict) -> tuple[str, str]:
     return method, path[1:]
 
 
-def validate_key(key: str) -> None:
+def validate_key(key: str | None) -> str:
+    """The key, when it names an object (400 otherwise)."""
     if not key:
         raise OssError("InvalidArgument", "No object key is given in the path.", 400)
     if len(key.encode()) > MAX_KEY_BYTES:
         raise OssError("KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes.", 400)
+    return key
 
 
 def check_body(req: ImageRequest) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..core.errors import OssError
 
@@ -16,16 +17,16 @@ ENVELOPE_ALLOWANCE = 16 * 1024  # headers, status and JSON quoting, with room to
 PIPELINE_VERSION = "1"  # bump when the same request would give different bytes
 
 
-EMPTY = MappingProxyType({})  # a default mapping no caller can change
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default mapping no caller can change
 RECOMMEND_DOC = "https://api.aliyun.com/troubleshoot?q="  # OSS links each EC to its diagnosis page
 
 
 class HttpResponse(NamedTuple):
     status: int
-    headers: dict = EMPTY
+    headers: Mapping[str, str] = EMPTY
     body: bytes = b""
     text: bool = False  # a body we wrote as UTF-8 (XML, JSON); stored objects are always bytes
-    meta: dict = EMPTY  # what happened, for metrics: action, format, bytes in
+    meta: Mapping[str, Any] = EMPTY  # what happened, for metrics: action, format, bytes in
 
 
 def derived_etag(source_etag: str, canonical_process: str | None) -> str:
@@ -36,7 +37,7 @@ def derived_etag(source_etag: str, canonical_process: str | None) -> str:
     return f'"{digest[:32]}"'
 
 
-def is_not_modified(headers: dict, etag: str, last_modified: datetime) -> bool:
+def is_not_modified(headers: Mapping[str, str], etag: str, last_modified: datetime) -> bool:
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
         tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]

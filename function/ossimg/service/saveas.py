@@ -16,11 +16,11 @@ import re
 from urllib.parse import unquote
 
 from ..config import Settings
-from ..core.costs import Budget
-from ..core.deadline import Deadline
+from ..core.budget.costs import Budget
+from ..core.budget.deadline import Deadline
 from ..core.errors import OssError
 from ..core.grammar import parse
-from .oss_signing import Signed
+from .access.oss_signing import Signed
 from .request import PROCESS_PARAM, ImageRequest, check_body, validate_key
 from .response import HttpResponse
 from .serve import STORED_LIMIT, check_key, job_for, render_object, resolve_style
@@ -56,7 +56,7 @@ def run(
         check_key(settings, object_name)
 
     resolved = resolve_style(key, process, settings, backends.styles)
-    chain = parse(resolved.process)
+    chain = parse(resolved.process or "")
     job = job_for(settings, deadline, budget, cap=settings.max_output_bytes)
     obj = backends.source.open(resolved.key)
     try:

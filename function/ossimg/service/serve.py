@@ -9,15 +9,15 @@ import time
 from typing import NamedTuple
 
 from ..config import Settings
-from ..core import formats
-from ..core.costs import Budget
-from ..core.deadline import NO_DEADLINE, Deadline
+from ..core.budget.costs import Budget
+from ..core.budget.deadline import NO_DEADLINE, Deadline
+from ..core.codecs import formats
 from ..core.errors import OssError, OutputTooLarge, too_large
 from ..core.grammar import parse
 from ..core.pipeline import Job, Rendered, render
 from .request import ImageRequest, validate_key
 from .response import HttpResponse, check_payload, derived_etag, http_date, is_not_modified, max_raw_body
-from .styles import StyleStore, check_content, check_name, no_such_style, valid_name
+from .styles.store import StyleStore, check_content, check_name, no_such_style, valid_name
 
 STORED_LIMIT = "results are stored up to MAX_OUTPUT_BYTES"
 LOG = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def resolve_style(key: str, process: str | None, settings: Settings, styles: Sty
         elif valid_name(name):
             unknown = name
     styled = process is not None and process != given
-    if styled:
+    if process is not None and styled:
         check_content(process)
     return Target(key, process, styled, unknown)
 

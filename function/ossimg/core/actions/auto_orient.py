@@ -5,8 +5,8 @@ anywhere in the chain keeps the stored pixels. The pipeline reads the flag, so t
 action itself changes nothing at its position.
 """
 
-from ..params import Int
 from .base import Action
+from .params import Int
 
 ACTION = Action(
     name="auto-orient",

@@ -12,8 +12,8 @@ import math
 
 from PIL import Image
 
-from .. import strips
-from ..codecs import decode_region
+from ..codecs.decode import Probe, decode_region
+from ..pixels import strips
 from .base import Action
 
 THUMBNAIL = 128
@@ -41,10 +41,11 @@ def dominant_colour(image: Image.Image) -> tuple[int, int, int]:
     near = [abs(h - mean) <= HUE_WINDOW or 256 - abs(h - mean) <= HUE_WINDOW for h in hues]
     pixels = rgb.tobytes()
     chosen = [i for i, keep in enumerate(near) if keep] or range(len(hues))
-    return tuple(round(sum(pixels[3 * i + c] for i in chosen) / len(chosen)) for c in range(3))
+    r, g, b = (round(sum(pixels[3 * i + c] for i in chosen) / len(chosen)) for c in range(3))
+    return r, g, b
 
 
-def describe(source, nbytes: int) -> bytes:
+def describe(source: Probe, nbytes: int) -> bytes:
     image, _ = decode_region(source, None, (THUMBNAIL, THUMBNAIL))
     r, g, b = dominant_colour(image)
     return json.dumps({"RGB": f"0x{r:02x}{g:02x}{b:02x}"}).encode()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..costs import NO_COST, Cost
-from ..params import Param
+from ..budget.costs import NO_COST, Cost
+from ..budget.limits import Limits
+from .params import Param
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 Size = tuple[int, int]
 
@@ -19,11 +23,11 @@ class EncodeOptions(NamedTuple):
     quality_rel: int | None = None  # quality,q_
     progressive: bool = False
 
-    def with_(self, **changes) -> EncodeOptions:
+    def with_(self, **changes: Any) -> EncodeOptions:
         return self._replace(**changes)
 
 
-def same_size(size: Size, args: dict, limits) -> Size:
+def same_size(size: Size, args: dict, limits: Limits) -> Size:
     return size
 
 
@@ -34,12 +38,12 @@ class Action(NamedTuple):
     missing_ec: str | None = None  # the action given without any parameter
     bare_value_ec: str | None = None  # a key_value action given a bare value (quality,90)
     check: Callable[[dict], None] | None = None  # rules across parameters
-    size: Callable[[Size, dict, object], Size] = same_size  # planning; raises on limits
+    size: Callable[[Size, dict, Limits], Size] = same_size  # planning; raises on limits
     draft: Callable[[Size, dict], Size] | None = None  # the size it resamples to: decode no larger
     # The box it keeps: the pipeline cuts it out (decoding no lower, resampling a following resize
     # straight from it) and hands `apply`, if any, only that part.
     region: Callable[[Size, dict], tuple[int, int, int, int]] | None = None
-    apply: Callable[..., object] | None = None  # (image, args, logical input size) -> image
+    apply: Callable[..., Image.Image] | None = None  # (image, args, logical input size) -> image
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
     describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone
     animates: Callable[[dict], bool] | None = None  # keeps an animation animated (else: first frame)

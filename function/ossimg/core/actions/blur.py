@@ -4,12 +4,20 @@ g_face blurs the largest face only, g_faces every face, each box scaled by p %; 
 image is left as it was. No face: the image unchanged.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from PIL import Image
 
-from .. import strips
-from ..costs import Cost
-from ..params import Enum, Int
-from .base import Action
+from ..budget.costs import Cost
+from ..pixels import strips
+from .base import Action, Size
+from .params import Enum, Int
+
+if TYPE_CHECKING:
+    from ..faces import Sight
 
 
 def sigma(a: dict) -> float:
@@ -17,7 +25,7 @@ def sigma(a: dict) -> float:
     return min(a["s"], a["r"] / 2)
 
 
-def locate(a: dict, size, look) -> dict:
+def locate(a: dict, size: Size, look: Callable[[], Sight]) -> dict:
     """The pixel boxes g_face / g_faces blur, in this call's input."""
     if "g" not in a:
         return a
@@ -48,11 +56,11 @@ def decoder_reduction(a: dict) -> int:
     return max(1, int(sigma(a) / SIGMA_PER_DCT_STEP))
 
 
-def _reduced_copy(size, k: int) -> int:
+def _reduced_copy(size: Size, k: int) -> int:
     return 4 * size[0] * size[1] // (k * k) if k > 1 else 0
 
 
-def apply(img: Image.Image, a: dict, size) -> Image.Image:
+def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
     if "g" in a:
         return _boxes_blurred(img, a)
     return _blurred(img, a, size)
@@ -70,7 +78,7 @@ def _boxes_blurred(img: Image.Image, a: dict) -> Image.Image:
     return img
 
 
-def _blurred(img: Image.Image, a: dict, size) -> Image.Image:
+def _blurred(img: Image.Image, a: dict, size: Size) -> Image.Image:
     from PIL import ImageFilter  # loaded by the first blur, not on every cold start
 
     s, k = sigma(a), reduction(a)

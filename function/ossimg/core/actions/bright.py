@@ -2,10 +2,10 @@
 
 from PIL import Image
 
-from .. import strips
-from ..costs import Cost
-from ..params import Int
-from .base import Action
+from ..budget.costs import Cost
+from ..pixels import strips
+from .base import Action, Size
+from .params import Int
 
 STEP = 1.28  # levels per unit: +-100 moves every channel by +-128 levels
 
@@ -15,7 +15,7 @@ def shift_table(value: int) -> list[int]:
     return [min(255, max(0, level + offset)) for level in range(256)]
 
 
-def apply(img: Image.Image, a: dict, size) -> Image.Image:
+def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
     if a["bright"] == 0:
         return img
     return strips.point_colours(img, shift_table(a["bright"]))

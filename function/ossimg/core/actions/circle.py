@@ -6,10 +6,11 @@ transparent, or white in formats without alpha.
 
 from PIL import Image
 
-from ..costs import Cost
-from ..params import Int
+from ..budget.costs import Cost
+from ..budget.limits import Limits
 from .base import Action, Size
 from .masks import ellipse_mask, with_mask
+from .params import Int
 
 
 def radius(size: Size, r: int) -> int:
@@ -23,7 +24,7 @@ def box(size: Size, a: dict) -> tuple[int, int, int, int]:
     return left, top, left + 2 * r + 1, top + 2 * r + 1
 
 
-def size(size: Size, a: dict, limits) -> Size:
+def size(size: Size, a: dict, limits: Limits) -> Size:
     side = 2 * radius(size, a["r"]) + 1
     return side, side
 

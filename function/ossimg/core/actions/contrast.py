@@ -2,13 +2,13 @@
 
 from PIL import Image, ImageStat
 
-from .. import strips
-from ..costs import Cost
-from ..params import Int
-from .base import Action
+from ..budget.costs import Cost
+from ..pixels import strips
+from .base import Action, Size
+from .params import Int
 
 
-def apply(img: Image.Image, a: dict, size) -> Image.Image:
+def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
     value = a["contrast"]
     if value == 0:
         return img

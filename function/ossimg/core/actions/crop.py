@@ -7,10 +7,17 @@ part) and ignores w, h and p, as OSS does. Both are resolved into x, y, w, h bef
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..budget.limits import Limits
 from ..errors import OssError
-from ..geometry import GRID, grid_origin
-from ..params import Enum, Int
+from ..pixels.geometry import GRID, grid_origin
 from .base import Action, Size
+from .params import Enum, Int
+
+if TYPE_CHECKING:
+    from ..faces import Sight
 
 LOCATED = ("face", "auto")
 
@@ -27,12 +34,12 @@ def box(size: Size, a: dict) -> tuple[int, int, int, int]:
     return x0, y0, min(x0 + w, W), min(y0 + h, H)
 
 
-def size(size: Size, a: dict, limits) -> Size:
+def size(size: Size, a: dict, limits: Limits) -> Size:
     x0, y0, x1, y1 = box(size, a)
     return x1 - x0, y1 - y0
 
 
-def locate(a: dict, size: Size, look) -> dict:
+def locate(a: dict, size: Size, look: Callable[[], Sight]) -> dict:
     """g_face / g_auto as the plain crop they come to. No face for g_face: a centre crop."""
     if a["g"] not in LOCATED:
         return a

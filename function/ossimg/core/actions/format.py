@@ -1,8 +1,8 @@
 """format,<name>: the output format (default: the source's); the names are the formats' records."""
 
-from .. import formats
-from ..params import Enum
+from ..codecs import formats
 from .base import Action, EncodeOptions
+from .params import Enum
 
 
 def encode(opts: EncodeOptions, a: dict) -> EncodeOptions:

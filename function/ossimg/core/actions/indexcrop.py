@@ -4,9 +4,10 @@ y wins over x. The last strip may be shorter. An index past the last strip, or a
 length longer than the image, returns the image unchanged (OSS).
 """
 
+from ..budget.limits import Limits
 from ..errors import invalid_value, missing_argument
-from ..params import Int
 from .base import Action, Size
+from .params import Int
 
 
 def check(a: dict) -> None:
@@ -29,7 +30,7 @@ def box(size: Size, a: dict) -> tuple[int, int, int, int]:
     return start, 0, min(start + a["x"], W), H
 
 
-def size(size: Size, a: dict, limits) -> Size:
+def size(size: Size, a: dict, limits: Limits) -> Size:
     x0, y0, x1, y1 = box(size, a)
     return x1 - x0, y1 - y0
 

@@ -9,9 +9,16 @@ EXIF does not state its resolution reports its JFIF density in EXIF's terms, as 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from .. import formats
+from ..codecs import formats
 from .base import Action
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from ..codecs.decode import Probe
 
 # Pillow's tag names where exiv2 (and so OSS) spells them differently.
 _RENAMED = {
@@ -25,10 +32,10 @@ _SKIPPED = {0xEA1C, 0x927C, 0x02BC, 0x8773, 0x83BB}  # Padding, MakerNote, XMP, 
 _GPS_REFS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 _MAX_ITEMS = 32  # longer arrays (strip offsets, tables) say nothing to a client
 # JFIF density units (0 aspect ratio only, 1 per inch, 2 per cm) as EXIF ResolutionUnit values.
-_JFIF_UNITS = {0: "1", 1: "2", 2: "3"}
+_JFIF_UNITS: dict[object, str] = {0: "1", 1: "2", 2: "3"}
 
 
-def describe(source, nbytes: int) -> bytes:
+def describe(source: Probe, nbytes: int) -> bytes:
     image, fmt, frames = source.image, source.format, source.frames
     fields = {}
     if formats.by_name(fmt).info_exif:  # OSS cannot read PNG EXIF
@@ -55,7 +62,7 @@ def _jfif_fields(info: dict) -> dict[str, str]:
     return {"ResolutionUnit": unit, "XResolution": f"{x}/1", "YResolution": f"{y}/1"}
 
 
-def _exif_fields(image) -> dict[str, str]:
+def _exif_fields(image: Image.Image) -> dict[str, str]:
     from PIL import ExifTags  # the tag tables load when info is asked for, not at every cold start
 
     try:
@@ -78,7 +85,7 @@ def _exif_fields(image) -> dict[str, str]:
     return fields
 
 
-def _named(tags, names) -> dict[str, str]:
+def _named(tags: Mapping[int, Any], names: Mapping[int, str]) -> dict[str, str]:
     from PIL import ExifTags
 
     out = {}
@@ -93,7 +100,7 @@ def _named(tags, names) -> dict[str, str]:
     return out
 
 
-def _format(name: str, value) -> str | None:
+def _format(name: str, value: Any) -> str | None:
     if name in ("GPSLatitude", "GPSLongitude", "GPSDestLatitude", "GPSDestLongitude") and isinstance(value, tuple):
         return _degrees(value)
     if name.endswith("Ref") and name.startswith("GPS") and value in _GPS_REFS:
@@ -113,7 +120,7 @@ def _format(name: str, value) -> str | None:
     return _scalar(value)
 
 
-def _scalar(value) -> str:
+def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value.rstrip("\0")
     numerator = getattr(value, "numerator", None)

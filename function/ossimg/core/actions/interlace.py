@@ -1,7 +1,7 @@
 """interlace,<0|1>: progressive JPEG output (no effect on other formats)."""
 
-from ..params import Int
 from .base import Action, EncodeOptions
+from .params import Int
 
 
 def encode(opts: EncodeOptions, a: dict) -> EncodeOptions:

@@ -6,9 +6,15 @@ asked for: a mask costs its own size, never sixteen times it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from PIL import Image, ImageChops
 
-from .. import strips
+from ..pixels import strips
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw
 
 SUPERSAMPLE = 4
 Box = tuple[int, int, int, int]
@@ -47,7 +53,7 @@ def rounded_mask(size: tuple[int, int], radius: int, box: Box | None = None) -> 
     )
 
 
-def drawn(size: tuple[int, int], box: Box, paint) -> Image.Image:
+def drawn(size: tuple[int, int], box: Box, paint: Callable[[_Shifted, int, int], None]) -> Image.Image:
     """The part `box` of the mask that `paint(draw, w, h)` draws over a 4x canvas of `size`."""
     from PIL import ImageDraw
 
@@ -67,15 +73,15 @@ def drawn(size: tuple[int, int], box: Box, paint) -> Image.Image:
 class _Shifted:
     """An ImageDraw whose shapes are moved by (dx, dy): the canvas shows one window of the shape."""
 
-    def __init__(self, draw, dx: int, dy: int):
+    def __init__(self, draw: ImageDraw.ImageDraw, dx: int, dy: int):
         self.draw, self.dx, self.dy = draw, dx, dy
 
-    def ellipse(self, xy, **options):
+    def ellipse(self, xy: Box, **options: Any) -> None:
         self.draw.ellipse(self._moved(xy), **options)
 
-    def rounded_rectangle(self, xy, radius, **options):
+    def rounded_rectangle(self, xy: Box, radius: float, **options: Any) -> None:
         self.draw.rounded_rectangle(self._moved(xy), radius, **options)
 
-    def _moved(self, xy):
+    def _moved(self, xy: Box) -> Box:
         x0, y0, x1, y1 = xy
         return x0 + self.dx, y0 + self.dy, x1 + self.dx, y1 + self.dy

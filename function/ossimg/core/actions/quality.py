@@ -1,8 +1,8 @@
 """quality: q (relative to the source's JPEG quality) or Q (absolute, never above the source's)."""
 
 from ..errors import missing_argument
-from ..params import Int
 from .base import Action, EncodeOptions
+from .params import Int
 
 
 def check(a: dict) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from PIL import Image
 
-from ..codecs import resample
+from ..budget.limits import Limits
+from ..codecs.decode import resample
 from ..errors import invalid_value, missing_argument
-from ..geometry import scale_side
-from ..params import Enum, Hex, Int
+from ..pixels.geometry import scale_side
 from .base import Action, Size
+from .params import Enum, Hex, Int
 
 MODES = ("lfit", "mfit", "fill", "pad", "fixed")
 
@@ -50,6 +51,7 @@ def requested(size: Size, a: dict) -> tuple[Size, Size]:
             return scaled, scaled
         box = (l, s) if W >= H else (s, l)
     else:
+        assert p, "resize's check asks for w, h, l, s or p"
         scaled = (scale_side(W, p, 100), scale_side(H, p, 100))
         return scaled, scaled
     bw, bh = box
@@ -65,7 +67,10 @@ def requested(size: Size, a: dict) -> tuple[Size, Size]:
 
 def _follow_ratio(size: Size, w: int | None, h: int | None) -> Size:
     W, H = size
-    return (w, scale_side(H, w, W)) if w else (scale_side(W, h, H), h)
+    if w:
+        return w, scale_side(H, w, W)
+    assert h, "a side is given"
+    return scale_side(W, h, H), h
 
 
 def check(a: dict) -> None:
@@ -78,7 +83,7 @@ def check(a: dict) -> None:
         raise missing_argument("resize needs at least one of w, h, l, s or p.", None)
 
 
-def size(size: Size, a: dict, limits) -> Size:
+def size(size: Size, a: dict, limits: Limits) -> Size:
     scaled, final = geometry(size, a)  # after limit_1: a 900x7321 source with w_1600 stays 900x7321 on OSS
     limits.check_resize(scaled)
     limits.check_resize(final)

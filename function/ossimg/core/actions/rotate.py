@@ -6,9 +6,12 @@ import math
 
 from PIL import Image
 
-from ..costs import Cost
-from ..params import Int
+from ..budget.costs import Cost
+from ..budget.limits import Limits
 from .base import Action, Size
+from .params import Int
+
+Box = tuple[float, float, float, float]
 
 _RIGHT_ANGLES = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 
@@ -28,7 +31,7 @@ def rotated_size(size: Size, degrees: int) -> Size:
     return math.ceil(max(xs)) - math.floor(min(xs)), math.ceil(max(ys)) - math.floor(min(ys))
 
 
-def moved_box(box, a: dict, size_in: Size, size_out: Size):
+def moved_box(box: Box, a: dict, size_in: Size, size_out: Size) -> Box:
     """The bounding box of `box`'s corners turned clockwise about the centre, in the new canvas."""
     rad = math.radians(a["rotate"] % 360)
     c, s = round(math.cos(rad), 15), round(math.sin(rad), 15)
@@ -39,7 +42,7 @@ def moved_box(box, a: dict, size_in: Size, size_out: Size):
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def size(size: Size, a: dict, limits) -> Size:
+def size(size: Size, a: dict, limits: Limits) -> Size:
     if a["rotate"] % 360:
         limits.check_rotation(size)
     return rotated_size(size, a["rotate"])

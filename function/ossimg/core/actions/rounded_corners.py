@@ -2,13 +2,13 @@
 
 from PIL import Image
 
-from ..costs import Cost
-from ..params import Int
-from .base import Action
+from ..budget.costs import Cost
+from .base import Action, Size
 from .masks import rounded_mask, with_masked_parts
+from .params import Int
 
 
-def apply(img: Image.Image, a: dict, size) -> Image.Image:
+def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
     w, h = img.size
     r = min(a["r"], min(img.size) // 2)
     corners = [(0, 0, r, r), (w - r, 0, w, r), (0, h - r, r, h), (w - r, h - r, w, h)]  # all else stays opaque

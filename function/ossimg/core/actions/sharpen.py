@@ -2,15 +2,15 @@
 
 from PIL import Image
 
-from .. import strips
-from ..costs import Cost
-from ..params import Int
-from .base import Action
+from ..budget.costs import Cost
+from ..pixels import strips
+from .base import Action, Size
+from .params import Int
 
 RADIUS = 1.0  # px: sharpens edges without halos at thumbnail sizes
 
 
-def apply(img: Image.Image, a: dict, size) -> Image.Image:
+def apply(img: Image.Image, a: dict, size: Size) -> Image.Image:
     from PIL import ImageFilter  # loaded by the first sharpen, not on every cold start
 
     mask = ImageFilter.UnsharpMask(radius=RADIUS, percent=a["sharpen"], threshold=0)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image  # ImageDraw and ImageFont load when text is drawn: not on every cold start
 
 if TYPE_CHECKING:
     from PIL import ImageFont
 
-from ..costs import Cost
+from ..budget.costs import Cost
 from ..errors import invalid_value, missing_argument
-from ..geometry import CELLS, GRID
-from ..params import B64, Embedded, Enum, Hex, Int
+from ..pixels.geometry import CELLS, GRID
 from .base import Action, Size
+from .params import B64, Embedded, Enum, Hex, Int
 
 MAX_TEXT_BYTES = 64  # UTF-8 bytes once decoded: 64 Latin letters, or 21 CJK characters
 # OSS font names -> bundled open fonts. The FangZheng faces are not free, so Droid Sans Fallback
@@ -59,7 +59,7 @@ def resources(a: dict) -> list[str]:
 # --- building the mark --------------------------------------------------------------------
 
 
-def prepare(a: dict, base: Size, kit) -> dict:
+def prepare(a: dict, base: Size, kit: Any) -> dict:
     """The finished mark, built once per request at the base image's size. `kit` is the pipeline's:
     `kit.open(key)` decodes a watermark image (checked, oriented, RGBA), `kit.apply(image, chain)`
     runs a chain on it, `kit.fonts` are the font folders."""
@@ -72,7 +72,7 @@ def prepare(a: dict, base: Size, kit) -> dict:
     return {**a, "_mark": _faded(mark, a["t"])}
 
 
-def _image_mark(image, base: Size, kit) -> Image.Image:
+def _image_mark(image: Any, base: Size, kit: Any) -> Image.Image:  # image: the grammar's Embedded
     mark = kit.open(image.key)
     for step in image.steps:
         if step.chain:
@@ -142,7 +142,8 @@ def has_glyph(font: ImageFont.FreeTypeFont, char: str) -> bool:
 def _drawn(font: ImageFont.FreeTypeFont, char: str) -> bytes:
     from PIL import ImageDraw
 
-    canvas = Image.new("L", (font.size * 2, font.size * 2))
+    side = int(font.size * 2)
+    canvas = Image.new("L", (side, side))
     ImageDraw.Draw(canvas).text((0, 0), char, font=font, fill=255)
     return canvas.tobytes()
 

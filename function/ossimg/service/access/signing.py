@@ -16,7 +16,7 @@ import hmac
 import time
 from urllib.parse import quote
 
-from ..core.errors import OssError
+from ...core.errors import OssError
 
 SIGNATURE = "x-signature"
 EXPIRES = "x-expires"

@@ -13,11 +13,14 @@ import functools
 import glob
 import math
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from PIL import Image
 
-from . import parallel, strips
+from ..pixels import parallel, strips
+
+if TYPE_CHECKING:
+    from .decode import Probe
 
 DECODER_ABI_VERSION = 0x0209  # decode.h's WEBP_DECODER_ABI_VERSION (stable across libwebp 1.x)
 MODE_RGB, MODE_RGBA = 0, 1  # WEBP_CSP_MODE
@@ -100,7 +103,7 @@ class _Config(ctypes.Structure):
 
 
 @functools.cache
-def _library():
+def _library() -> ctypes.CDLL | None:
     import PIL
 
     folder = os.path.join(os.path.dirname(os.path.dirname(PIL.__file__)), "pillow.libs")
@@ -145,7 +148,7 @@ def features(data: bytes) -> Features | None:
     return Features(found.width, found.height, bool(found.has_alpha), bool(found.has_animation), found.format == 2)
 
 
-def handles(probe) -> bool:
+def handles(probe: Probe) -> bool:
     """Every still WebP (animations go through Pillow's plugin)."""
     return True
 

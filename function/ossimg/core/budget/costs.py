@@ -12,15 +12,21 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import formats, parallel, strips
-from .codecs import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
-from .errors import OssError, too_large
+from ..codecs import formats
+from ..codecs.decode import TRANSPOSING, WORKING_MODES, Box, Probe, stored_region
+from ..errors import OssError, too_large
+from ..pixels import parallel, strips
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MB = 1 << 20
 Size = tuple[int, int]
+# The chain's calls (grammar.Call, a layer above): read for each action's declared cost, region and draft.
+Calls = Sequence[Any]
 
 # Bytes a pixel takes in Pillow's memory, by mode: RGB is stored as 4 bytes (RGBX), LA as 4.
 MODE_BYTES = {"1": 1, "L": 1, "P": 1}  # 16-bit grey decodes through a 4-byte row buffer
@@ -70,7 +76,7 @@ def pixels(size: Size) -> int:
 class Estimate:
     """A request's cost, added up step by step."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.peak = 0.0  # bytes above what the process held when the estimate was made
         self.ns = 0.0
         self.live = 0.0  # bytes of the image(s) alive between steps
@@ -127,7 +133,7 @@ class Working:
         self.bpp, self.alpha = bpp, alpha
 
 
-def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, progressive: bool, animate: bool,
+def estimate(source: Probe, chain: Any, sizes: list[Size], orient: bool, fmt: str, progressive: bool, animate: bool,
              max_output: int | None) -> Estimate:  # fmt: skip
     """The request's peak memory and time, step by step as the pipeline's `load`, `apply_chain`
     and the encoder will take them; from the header and the planned sizes only."""
@@ -147,8 +153,8 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
     index, cut = 0, True
     if resizer.action.draft:
         index = 1 if cut_only else 0
-        box = stored_region(region, orientation, sizes[0]) if cut_only else None
-        target = resizer.action.draft(_size_of(region) if cut_only else sizes[0], resizer.args)
+        box = stored_region(region, orientation, sizes[0]) if cut_only and region else None
+        target = resizer.action.draft(_size_of(region) if cut_only and region else sizes[0], resizer.args)
         stored_target = target[::-1] if orientation in TRANSPOSING else target
         decoded, inner, held = decoded_pixels(source, box, stored_target)
         decode = decoded * (raw + codec.decode_bytes) + held
@@ -178,7 +184,9 @@ def estimate(source: Probe, chain, sizes: list[Size], orient: bool, fmt: str, pr
     return cost
 
 
-def _animation(cost: Estimate, source: Probe, calls, sizes, fmt: str, max_output: int | None, alpha: bool) -> Estimate:
+def _animation(
+    cost: Estimate, source: Probe, calls: Calls, sizes: list[Size], fmt: str, max_output: int | None, alpha: bool
+) -> Estimate:
     """Frames are decoded and processed one at a time, and only the results are kept; the GIF
     writer then holds a palette copy of every frame, libwebp's animation encoder one frame's worth."""
     frame, out, frames = pixels(source.size), pixels(sizes[-1]), source.frames
@@ -195,8 +203,17 @@ def _animation(cost: Estimate, source: Probe, calls, sizes, fmt: str, max_output
     return cost
 
 
-def _actions(cost: Estimate, calls, sizes, start: int, live: float, state: Working, normalise_at: int | None = None,
-             cut: bool = True, loaded: int | None = None) -> None:  # fmt: skip
+def _actions(
+    cost: Estimate,
+    calls: Calls,
+    sizes: list[Size],
+    start: int,
+    live: float,
+    state: Working,
+    normalise_at: int | None = None,
+    cut: bool = True,
+    loaded: int | None = None,
+) -> None:
     """Each call's memory and time from `start`: regions cut (or resampled from, when a resize
     follows), every other action by its declared Cost. `cut`: whether a leading region must be
     copied out (not when the decoder already made it the whole image). Updates `state`."""
@@ -255,7 +272,7 @@ def _encoded(cost: Estimate, size: Size, fmt: str, progressive: bool, max_output
     cost.step(f"encode {fmt}", cost.live + scratch + 2 * written, 0, _encode_ns(fmt, pixels(size)) * frames)
 
 
-def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -> tuple[int, Size, float]:
+def decoded_pixels(source: Probe, box: Box | None, target: Size | None = None) -> tuple[float, Size, float]:
     """What `decode_region` will decode: (pixels, size of the region in them, bytes held aside by
     the decoder). Mirrors its choices: libwebp's crop and rescale, JPEG's DCT scale, the rows a
     top-down decode stops at."""
@@ -285,7 +302,7 @@ def _dct_scale(width: int, height: int, bw: float, bh: float, target: Size) -> i
     return next((s for s in (8, 4, 2) if ratio >= s), 1)
 
 
-def _decode_ns(source: Probe, decoded: int, held: float, box: Box | None = None) -> float:
+def _decode_ns(source: Probe, decoded: float, held: float, box: Box | None = None) -> float:
     """A region decoder may say what it works through (libvips' PNG reader: every row above the
     box's bottom); one that holds the whole image (lossless WebP) works through all of it."""
     read_ns = getattr(source.kind.region_decoder, "read_ns", None) if _region_decoded(source) else None
@@ -320,21 +337,21 @@ def held_aside(source: Probe, box: Box | None = None, target: Size | None = None
     """What a decoder keeps beside the image: a region decoder may hold the whole image (lossless
     WebP), or say what it holds (libvips' PNG reader); Pillow's own WebP plugin (animations)
     holds canvases and copies."""
-    if _region_decoded(source):
-        decoder = source.kind.region_decoder
+    decoder = source.kind.region_decoder
+    if decoder is not None and _region_decoded(source):
         held = getattr(decoder, "held_bytes", None)
         scratch = held(source, box, target) if held else 0
         return scratch + (WHOLE_DECODE_BYTES * pixels(source.size) if decoder.holds_whole(source.data) else 0)
-    if source.kind.region_decoder is not None:  # decoded by Pillow's plugin instead
+    if decoder is not None:  # decoded by Pillow's plugin instead
         return source.kind.cost.animation_decode_bytes * pixels(source.size)
     return 0
 
 
-def has_alpha(image) -> bool:
+def has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
 
 
-def described_cost(source: Probe, call) -> Estimate:
+def described_cost(source: Probe, call: Any) -> Estimate:
     """info reads the header; average-hue decodes (at a reduced scale where it can) to a thumbnail."""
     cost = Estimate()
     cost.step("header", 0, 0, 0)  # the tags and EXIF read into Python objects, the JSON built: the slack
@@ -355,7 +372,7 @@ def sight_cost(source: Probe) -> Estimate:
     """Finding faces: the source decoded at a reduced scale and let go once shrunk to the probe;
     then the detector (its libraries too, on the first request that needs them) over the probe
     and its copies (RGB, scaled to the net's input, as floats)."""
-    from .faces import PROBE_SIDE, net_input
+    from ..faces import PROBE_SIDE, net_input
 
     cost = Estimate()
     decoded, _, held = decoded_pixels(source, None, (PROBE_SIDE, PROBE_SIDE))

@@ -11,11 +11,11 @@ styles' prefix). Styles are the same objects `style/<n>` and `make style` use.
 
 from __future__ import annotations
 
-from ..config import Settings
-from ..core.errors import OssError
-from .request import ImageRequest, check_body
-from .response import HttpResponse, escape, http_date
-from .styles import Style, StyleStore, check_name, no_such_style
+from ...config import Settings
+from ...core.errors import OssError
+from ..request import ImageRequest, check_body
+from ..response import HttpResponse, escape, http_date
+from .store import Style, StyleStore, check_name, no_such_style
 
 STYLE_NAME = "styleName"
 CATEGORY = "image"

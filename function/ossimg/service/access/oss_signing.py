@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 from urllib.parse import quote
 
-from ..core.errors import OssError
+from ...core.errors import OssError
 from .signing import KeyRing
 
 V4_ALGORITHM = "OSS4-HMAC-SHA256"

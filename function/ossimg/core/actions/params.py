@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
-from .errors import invalid_value
+from ..errors import invalid_value
 
 _UINT = re.compile(r"\d{1,9}")
 _INT = re.compile(r"-?\d{1,9}")
@@ -33,23 +34,36 @@ class Param(NamedTuple):
     percent_on: str = ""
 
 
-def Int(name, lo=None, hi=None, default=None, ec=None, required=False) -> Param:
+def Int(
+    name: str,
+    lo: int | None = None,
+    hi: int | None = None,
+    default: int | None = None,
+    ec: str | None = None,
+    required: bool = False,
+) -> Param:
     return Param(name, "int", lo, hi, default=default, ec=ec, required=required)
 
 
-def Enum(name, choices, default=None, ec=None, aliases=()) -> Param:
+def Enum(
+    name: str,
+    choices: Iterable[str],
+    default: str | None = None,
+    ec: str | None = None,
+    aliases: Iterable[tuple[str, str]] = (),
+) -> Param:
     return Param(name, "enum", choices=tuple(choices), default=default, ec=ec, aliases=tuple(aliases))
 
 
-def Hex(name, default=None, ec=None) -> Param:
+def Hex(name: str, default: str | None = None, ec: str | None = None) -> Param:
     return Param(name, "hex", default=default, ec=ec)
 
 
-def B64(name, default=None, ec=None) -> Param:
+def B64(name: str, default: str | None = None, ec: str | None = None) -> Param:
     return Param(name, "b64", default=default, ec=ec)
 
 
-def Embedded(name, actions, percent_on="", ec=None) -> Param:
+def Embedded(name: str, actions: Iterable[str], percent_on: str = "", ec: str | None = None) -> Param:
     return Param(name, "embedded", choices=tuple(actions), ec=ec, percent_on=percent_on)
 
 
@@ -65,7 +79,7 @@ def b64encode(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def parse_value(param: Param, raw: str, label: str | None = None):
+def parse_value(param: Param, raw: str, label: str | None = None) -> Any:
     """Typed value of `raw`, or InvalidArgument with the parameter's EC."""
     label = label or param.name
     if param.kind == "int":
@@ -77,10 +91,10 @@ def parse_value(param: Param, raw: str, label: str | None = None):
             raise invalid_value(label, raw, param.ec)
         return value
     if param.kind == "enum":
-        value = dict(param.aliases).get(raw, raw)
-        if value not in param.choices:
+        choice = dict(param.aliases).get(raw, raw)
+        if choice not in param.choices:
             raise invalid_value(label, raw, param.ec)
-        return value
+        return choice
     if param.kind == "hex":
         if not _HEX6.fullmatch(raw):
             raise invalid_value(label, raw, param.ec)
@@ -93,7 +107,7 @@ def parse_value(param: Param, raw: str, label: str | None = None):
     raise AssertionError(f"unknown parameter kind {param.kind}")
 
 
-def format_value(param: Param, value) -> str:
+def format_value(param: Param, value: Any) -> str:
     """The canonical text of a typed value (used for the canonical process string)."""
     if param.kind == "embedded":
         return b64encode(value.text)

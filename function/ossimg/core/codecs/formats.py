@@ -6,22 +6,19 @@ the record (`by_name`, `for_pillow`, `sniff`); adding a format is one record her
 from __future__ import annotations
 
 import importlib
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
-
-from .errors import OssError, too_large
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 if TYPE_CHECKING:
-    from PIL import Image
-
-    from .limits import Limits
+    from PIL import Image, ImageFile
 
 Size = tuple[int, int]
 
 
-EMPTY = MappingProxyType({})  # a default mapping no caller can change
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default mapping no caller can change
 
 
 class EncoderSettings(NamedTuple):
@@ -39,7 +36,7 @@ class Save(NamedTuple):
     quality: int
     progressive: bool
     encoders: EncoderSettings
-    metadata: dict  # the explicit metadata options (profile, no EXIF, no XMP)
+    metadata: dict[str, Any]  # the explicit metadata options (profile, no EXIF, no XMP)
 
 
 class FormatCost(NamedTuple):
@@ -57,12 +54,22 @@ class FormatCost(NamedTuple):
     level_ns: Callable[[int], float] | None = None  # encode ns a pixel by output pixels (zlib's level)
 
 
+class OutputCap(NamedTuple):
+    """A format's bound on its outputs: which configured limit, over what, and OSS's answer past it."""
+
+    limit: str  # the Limits field holding the bound (max_webp_side: MAX_WEBP_SIDE)
+    measure: str  # "side": the longer side; "pixels": width x height
+    message: str  # formatted with the bound as {limit} and the refused size as {w}, {h}
+    ec: str | None = None
+    on_source: bool = False  # the source must pass it too (OSS: WebP conversion)
+
+
 class Format(NamedTuple):
     name: str  # OSS's name, in format,<name>
     mime: str
     pillow: str  # Pillow's id, to open and save
     magic: Callable[[bytes], bool]  # whether a file's first bytes are this format
-    save: Callable[[Image.Image, object, Save], None]
+    save: Callable[[Image.Image, io.BytesIO, Save], None]
     cost: FormatCost
     aliases: tuple[str, ...] = ()  # other names format,<alias> accepts
     pillow_ids: tuple[str, ...] = ()  # more ids Pillow reports for files of this format
@@ -70,24 +77,23 @@ class Format(NamedTuple):
     alpha: bool = True  # keeps transparency (else it is flattened on white)
     animated: bool = False  # can hold an animation
     icc: bool = True  # can carry an ICC profile
-    no_metadata: dict = EMPTY  # saver options that write no EXIF and no XMP
+    no_metadata: Mapping[str, Any] = EMPTY  # saver options that write no EXIF and no XMP
     default_quality: int | None = None  # without quality,Q_/q_ (and a JPEG/WebP source's own)
     orients_itself: bool = False  # the decoder applies orientation (EXIF is not applied again)
     source_side: tuple[int | None, str] = (None, "0040-00000009")  # cap on a source's sides, and its EC
-    output_limit: Callable[[Size, Limits], OssError | None] | None = None
-    output_limit_on_source: bool = False  # the source must pass output_limit too (OSS: WebP conversion)
+    output_cap: OutputCap | None = None  # how big an output may be (a configured limit)
     damaged_ec: str | None = None  # OSS's code for a file of this format that cannot be decoded (else 0040-00000005)
     alpha_not_to: tuple[str, ...] = ()  # output formats a source of this format with alpha may not become
-    save_animation: Callable[..., None] | None = None  # (frames, durations, loop, out, Save), animated formats
+    save_animation: Callable[[list[Image.Image], list[int], int | None, io.BytesIO, Save], None] | None = None
     negotiable: int = 0  # offered by Accept when no format is named (auto-format): 1 first, 2 next; 0 never
     watermark: bool = True  # may be a watermark image
     scales_on_load: bool = False  # the decoder can shrink while decoding (JPEG's DCT scaling: Pillow's draft)
-    top_down: Callable[[Image.Image], bool] | None = None  # whether this file's rows decode top to bottom
+    top_down: Callable[[ImageFile.ImageFile], bool] | None = None  # whether this file's rows decode top to bottom
     # A decoder of just a region, rescaled, for still images: a module with available(),
     # handles(probe), decode(data, box, target) and holds_whole(data); optionally held_bytes(probe,
     # box, target) and read_ns(probe, box), what it holds beside the result and how long it reads,
     # and EXACT_REGION, whether any origin is decoded as asked (see webp, tiff_jpeg, png).
-    region_decoder: object = None
+    region_decoder: _Lazy | None = None
     exif_in_header: bool = True  # EXIF is read with the header (PNG: only an eXIf chunk before the pixels)
     info_exif: bool = True  # image/info lists its EXIF (OSS does not read PNG's)
     only_from_itself: bool = False  # format,<it> on another format's source keeps the source's format
@@ -107,21 +113,21 @@ class _Lazy:
     def __init__(self, name: str):
         self.name = name
 
-    def __getattr__(self, attribute: str):
+    def __getattr__(self, attribute: str) -> Any:
         return getattr(importlib.import_module(self.name, __package__), attribute)
 
 
 _NO_EXIF_XMP = {"exif": b"", "xmp": b""}
 
 
-def _write(image, out, extension: str, **params) -> None:
+def _write(image: Image.Image, out: io.BytesIO, extension: str, **params: Any) -> None:
     """image.save with the format named by the output's file name: Pillow then imports only that
     format's plugin (given a format argument, it first imports five others, on every cold start)."""
     out.name = f"image.{extension}"
     image.save(out, **params)
 
 
-def _jpeg(image, out, s: Save) -> None:
+def _jpeg(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     _write(image, out, "jpg", quality=s.quality, progressive=s.progressive, optimize=s.progressive, **s.metadata)
 
 
@@ -138,11 +144,11 @@ def _png_ns(pixels: int) -> float:
     return {6: 420, 3: 130, 1: 85}[png_level(pixels)]  # a photo; flat images are faster
 
 
-def _jpeg_top_down(image) -> bool:
+def _jpeg_top_down(image: ImageFile.ImageFile) -> bool:
     return len(image.tile) == 1 and not image.info.get("progressive")
 
 
-def _png_top_down(image) -> bool:
+def _png_top_down(image: ImageFile.ImageFile) -> bool:
     return len(image.tile) == 1 and not image.info.get("interlace")
 
 
@@ -150,7 +156,7 @@ Z_RLE = 3  # zlib's run-length strategy (compress_type)
 PHOTO_COLOURS = 1024  # more distinct colours than this in a 128x128 sample: photographic content
 
 
-def _png(image, out, s: Save) -> None:
+def _png(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     # Photographs and cut-outs, once PNG's row filters have run, leave zlib little to find beyond
     # runs: Z_RLE is 3-5x faster than level 6 for under 2 % more bytes. Graphics (flat colours,
     # text) keep zlib's full search, which halves them.
@@ -158,18 +164,18 @@ def _png(image, out, s: Save) -> None:
     _write(image, out, "png", compress_level=png_level(image.width * image.height), **strategy, **s.metadata)
 
 
-def _photographic(image) -> bool:
+def _photographic(image: Image.Image) -> bool:
     if image.mode in ("P", "1", "L", "LA", "PA", "I", "I;16"):
         return False
     sample = image if image.width * image.height <= 128 * 128 else image.resize((128, 128), 0)  # nearest
     return sample.getcolors(PHOTO_COLOURS) is None
 
 
-def _webp(image, out, s: Save) -> None:
+def _webp(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     _write(image, out, "webp", quality=s.quality, method=s.encoders.webp_method, **s.metadata)
 
 
-def _bmp(image, out, s: Save) -> None:
+def _bmp(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     if "A" in image.getbands():
         _bmp_with_alpha(image if image.mode == "RGBA" else image.convert("RGBA"), out)
     else:
@@ -186,7 +192,7 @@ _PER_METRE_72_DPI = 2835
 _BMP_BAND_BYTES = 1 << 20  # rows are converted a band at a time: one band of BGRA aside, not the image
 
 
-def _bmp_with_alpha(image, out) -> None:
+def _bmp_with_alpha(image: Image.Image, out: io.BytesIO) -> None:
     import struct
 
     w, h = image.size
@@ -208,24 +214,24 @@ def _bmp_with_alpha(image, out) -> None:
         out.write(band.tobytes("raw", "BGRA", 0, -1))
 
 
-def _gif(image, out, s: Save) -> None:
+def _gif(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     _write(image, out, "gif")
 
 
-def _tiff(image, out, s: Save) -> None:
+def _tiff(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     _write(image, out, "tiff", compression="tiff_adobe_deflate", **s.metadata)
 
 
-def _avif(image, out, s: Save) -> None:
+def _avif(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     threads = s.encoders.avif_threads or os.cpu_count() or 1
     _write(image, out, "avif", quality=s.quality, speed=s.encoders.avif_speed, max_threads=threads, **s.metadata)
 
 
-def _heic(image, out, s: Save) -> None:
+def _heic(image: Image.Image, out: io.BytesIO, s: Save) -> None:
     _write(image, out, "heic", quality=s.quality, enc_params={"preset": s.encoders.heic_preset}, **s.metadata)
 
 
-def _gif_animation(frames: list, durations: list[int], loop: int | None, out, s: Save) -> None:
+def _gif_animation(frames: list[Image.Image], durations: list[int], loop: int | None, out: io.BytesIO, s: Save) -> None:
     # RGBA frames let Pillow's GIF writer store only what changed between frames (transparent
     # elsewhere): a third of the bytes of whole opaque frames, and faster than median-cut palettes.
     first, *rest = (f if f.mode == "RGBA" else f.convert("RGBA") for f in frames)
@@ -233,10 +239,16 @@ def _gif_animation(frames: list, durations: list[int], loop: int | None, out, s:
     _write(first, out, "gif", save_all=True, append_images=rest, duration=durations, disposal=2, **looping)
 
 
-def _webp_animation(frames: list, durations: list[int], loop: int | None, out, s: Save) -> None:
+def _lowest(band: Image.Image) -> int:
+    return cast("tuple[int, int]", band.getextrema())[0]  # one band: (min, max)
+
+
+def _webp_animation(
+    frames: list[Image.Image], durations: list[int], loop: int | None, out: io.BytesIO, s: Save
+) -> None:
     # libwebp trims transparent borders off delta frames and then drops the file's alpha flag, so
     # readers see an opaque animation; keyframes only keep the alpha.
-    transparent = any("A" in f.getbands() and f.getchannel("A").getextrema()[0] < 255 for f in frames)
+    transparent = any("A" in f.getbands() and _lowest(f.getchannel("A")) < 255 for f in frames)
     keyframes = {"kmax": 1} if transparent else {}
     _write(
         frames[0],
@@ -251,32 +263,6 @@ def _webp_animation(frames: list, durations: list[int], loop: int | None, out, s
         **keyframes,
         **s.metadata,
     )
-
-
-def _webp_side(size: Size, limits: Limits) -> OssError | None:
-    if max(size) > limits.max_webp_side:
-        return too_large(
-            f"Maximum width and height allowed is {limits.max_webp_side} pixels for converting webp", "0040-00000011"
-        )
-    return None
-
-
-def _avif_pixels(size: Size, limits: Limits) -> OssError | None:
-    w, h = size
-    if w * h > limits.max_avif_pixels:
-        return too_large(
-            f"An AVIF output may have at most {limits.max_avif_pixels} pixels; this one would be {w}x{h}.",
-            "0040-00000014",
-        )
-    return None
-
-
-def _heic_side(size: Size, limits: Limits) -> OssError | None:
-    w, h = size
-    if max(size) > limits.max_heic_side:
-        side = limits.max_heic_side
-        return too_large(f"A HEIC output may be at most {side}x{side}; this one would be {w}x{h}.")
-    return None
 
 
 def _is_isobmff(data: bytes, avif: bool) -> bool:
@@ -307,7 +293,9 @@ REGISTRY: tuple[Format, ...] = (
         # canvas, the previous one and a bytes copy of each frame.
         FormatCost(0.1, 15, 9.0, 90, alpha_bytes=24.0, frame_bytes=24.0, animation_decode_bytes=12.0),
         plugin="PIL.WebPImagePlugin", animated=True, no_metadata=_NO_EXIF_XMP, default_quality=80,
-        output_limit=_webp_side, output_limit_on_source=True, damaged_ec="0040-00000010", negotiable=2,
+        output_cap=OutputCap("max_webp_side", "side", "Maximum width and height allowed is {limit} pixels for "
+                             "converting webp", "0040-00000011", on_source=True),
+        damaged_ec="0040-00000010", negotiable=2,
         save_animation=_webp_animation, region_decoder=_Lazy(".webp"),
         keeps_source_quality=True,
     ),
@@ -330,13 +318,17 @@ REGISTRY: tuple[Format, ...] = (
     Format(
         "avif", "image/avif", "AVIF", lambda d: _is_isobmff(d, avif=True), _avif, FormatCost(2.0, 10, 22.0, 110),
         plugin="PIL.AvifImagePlugin", no_metadata=_NO_EXIF_XMP, default_quality=60,
-        source_side=(10000, "0040-00000014"), output_limit=_avif_pixels, negotiable=1, watermark=False,
+        source_side=(10000, "0040-00000014"), negotiable=1, watermark=False,
+        output_cap=OutputCap("max_avif_pixels", "pixels", "An AVIF output may have at most {limit} pixels; this one "
+                             "would be {w}x{h}.", "0040-00000014"),
         damaged_ec="0040-00000021",
     ),
     Format(
         "heic", "image/heic", "HEIF", lambda d: _is_isobmff(d, avif=False), _heic,
         FormatCost(4.0, 35, 24.0, 120, alpha_bytes=18.0),
-        plugin="pillow_heif", default_quality=60, orients_itself=True, output_limit=_heic_side, watermark=False,
+        plugin="pillow_heif", default_quality=60, orients_itself=True, watermark=False,
+        output_cap=OutputCap("max_heic_side", "side", "A HEIC output may be at most {limit}x{limit}; this one would "
+                             "be {w}x{h}."),
         source_side=(None, "0040-00000013"), damaged_ec="0040-00000020", alpha_not_to=("jpg",),
         no_metadata={"exif": None, "xmp": None},  # pillow-heif: None writes none (b"" is an empty box)
     ),

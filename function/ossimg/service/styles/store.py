@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import NamedTuple
 
-from ..core.errors import OssError
-from ..core.grammar import parse
+from ...core.errors import OssError
+from ...core.grammar import parse
 
 NAME = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 MAX_NAME = 63

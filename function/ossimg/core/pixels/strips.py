@@ -11,7 +11,7 @@ strip budget, so memory stays what one strip took.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from PIL import Image
 
@@ -48,7 +48,7 @@ def _split_rows(width: int, height: int, multiple: int = 1, work: int | None = N
     return rows
 
 
-def _in_waves(tops: list[int], work: Callable[[int], Image.Image]):
+def _in_waves(tops: list[int], work: Callable[[int], Image.Image]) -> Iterator[tuple[int, Image.Image]]:
     """(top, work(top)) in order, at most one strip per worker made at a time."""
     step = parallel.workers()
     for start in range(0, len(tops), step):
@@ -107,7 +107,9 @@ def _safe_box(
     )
 
 
-def _reduced(image: Image.Image, factor: tuple[int, int], box: tuple[int, int, int, int], normalise) -> Image.Image:
+def _reduced(
+    image: Image.Image, factor: tuple[int, int], box: tuple[int, int, int, int], normalise: Normalise | None
+) -> Image.Image:
     """Box-average by whole factors, a strip of rows (a multiple of the factor) at a time."""
     fx, fy = factor
     x0, y0, x1, y1 = box
@@ -122,10 +124,13 @@ def _reduced(image: Image.Image, factor: tuple[int, int], box: tuple[int, int, i
         if out is None:
             out = Image.new(piece.mode, out_size, None)  # every row is pasted: no fill
         out.paste(piece, (0, (top - y0) // fy))
+    assert out is not None, "a box has at least one row"
     return out
 
 
-def _resized(image: Image.Image, size: tuple[int, int], box: Box, normalise, method) -> Image.Image:
+def _resized(
+    image: Image.Image, size: tuple[int, int], box: Box, normalise: Normalise | None, method: Image.Resampling
+) -> Image.Image:
     """`method` from `box` to `size`; on a big source, output rows are made a band at a time from
     just the source rows their filter reaches (the coefficients are the same as for the whole)."""
     rows_in = box[3] - box[1]
@@ -184,13 +189,14 @@ def enlarged(small: Image.Image, size: tuple[int, int], factor: int, into: Image
     return into
 
 
-def _joined(size: tuple[int, int], bands) -> Image.Image:
+def _joined(size: tuple[int, int], bands: Iterable[tuple[int, Image.Image]]) -> Image.Image:
     """One image of `size` from (first row, band) pairs."""
     out = None
     for first, band in bands:
         if out is None:
             out = Image.new(band.mode, size, None)  # every row is pasted: no fill
         out.paste(band, (0, first))
+    assert out is not None, "an image has at least one band"
     return out
 
 
@@ -250,11 +256,11 @@ def _stacked(upper: Image.Image, lower: Image.Image) -> Image.Image:
 
 def histogram(image: Image.Image, mode: str) -> list[int]:
     """`image.convert(mode).histogram()`, without the converted copy."""
-    counts = None
+    counts: list[int] = []
     step = strip_rows(image.width)
     for top in range(0, image.height, step):
         piece = image.crop((0, top, image.width, min(top + step, image.height))).convert(mode).histogram()
-        counts = piece if counts is None else [a + b for a, b in zip(counts, piece)]
+        counts = [a + b for a, b in zip(counts, piece)] if counts else piece
     return counts
 
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
-from .errors import OssError
+from ..errors import OssError
 
 
 class Deadline:
-    def __init__(self, at: float | None = None, clock=time.monotonic):
+    def __init__(self, at: float | None = None, clock: Callable[[], float] = time.monotonic):
         self.at, self.clock = at, clock
 
     @classmethod
-    def after(cls, seconds: float, clock=time.monotonic) -> Deadline:
+    def after(cls, seconds: float, clock: Callable[[], float] = time.monotonic) -> Deadline:
         return cls(clock() + seconds, clock)
 
     @classmethod
-    def from_context(cls, context, margin_ms: int) -> Deadline:
+    def from_context(cls, context: Any, margin_ms: int) -> Deadline:
         """The Lambda context's remaining time, less a margin for encoding and sending the response."""
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         return cls.after((remaining() - margin_ms) / 1000) if remaining else cls()

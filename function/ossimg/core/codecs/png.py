@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PIL import Image
 
-from . import parallel, strips
+from ..pixels import parallel, strips
+
+if TYPE_CHECKING:
+    from .decode import Probe
 
 MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}  # libvips bands -> Pillow mode
 TAKEN = ("L", "LA", "RGB", "RGBA")  # 8-bit PNG colour types, as Pillow names them
@@ -31,7 +34,9 @@ DECODE_NS = 20.0  # libpng and zlib-ng, a pixel of every row read (measured: 17 
 REDUCE_NS = 3.0  # a band's premultiply, reduction and straight alpha again, a source pixel
 
 
-def held_bytes(probe, box=None, target=None) -> float:
+def held_bytes(
+    probe: Probe, box: tuple[int, int, int, int] | None = None, target: tuple[int, int] | None = None
+) -> float:
     """What decoding `box` of `probe` (to `target`) holds beside the result: the library, the
     heap its rows leave behind, and the bands in flight (one read ahead, one reduced with its
     premultiplied copy)."""
@@ -43,7 +48,7 @@ def held_bytes(probe, box=None, target=None) -> float:
     return LIBRARY_BYTES + bands * width * heap_rows + 3 * 4 * (x1 - x0) * step
 
 
-def read_ns(probe, box=None) -> float:
+def read_ns(probe: Probe, box: tuple[int, int, int, int] | None = None) -> float:
     """Every row down to the box's bottom is inflated and unfiltered, whole; the box's part reduced."""
     width, height = probe.size
     x0, y0, x1, y1 = box or (0, 0, width, height)
@@ -60,7 +65,7 @@ def _bands(width: int, height: int, target: tuple[int, int] | None) -> tuple[int
 
 
 @functools.cache
-def _vips():
+def _vips() -> Any:  # the pyvips module, or None
     try:
         import pyvips
     except (ImportError, OSError):  # not installed, or its library cannot load here
@@ -79,7 +84,7 @@ def holds_whole(data: bytes) -> bool:
     return False
 
 
-def handles(probe) -> bool:
+def handles(probe: Probe) -> bool:
     """8-bit greyscale or truecolour, with or without alpha, rows stored top to bottom. (Pillow
     names a 16-bit file's raw mode apart, e.g. "RGB;16B"; a colour key is `transparency`.)"""
     image = probe.image

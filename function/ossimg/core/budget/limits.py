@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import formats
-from .errors import OssError, too_large
+from ..codecs import formats
+from ..errors import OssError, too_large
 
 
 class Limits(NamedTuple):
@@ -68,10 +68,10 @@ class Limits(NamedTuple):
         return True
 
     def check_output(self, fmt: str, size: tuple[int, int], source_size: tuple[int, int]) -> None:
-        kind = formats.by_name(fmt)
-        if kind.output_limit is None:
+        cap = formats.by_name(fmt).output_cap
+        if cap is None:
             return
-        for checked in (size, source_size) if kind.output_limit_on_source else (size,):
-            refused = kind.output_limit(checked, self)
-            if refused:
-                raise refused
+        bound = getattr(self, cap.limit)
+        for w, h in (size, source_size) if cap.on_source else (size,):
+            if (max(w, h) if cap.measure == "side" else w * h) > bound:
+                raise too_large(cap.message.format(limit=bound, w=w, h=h), cap.ec)

@@ -13,7 +13,12 @@ from __future__ import annotations
 import functools
 import re
 import struct
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from .decode import Probe
 
 LIKE_JPEG = True  # the cost model estimates it as a JPEG decode
 SOI, EOI, SOS, DRI, DQT, DHT = b"\xff\xd8", b"\xff\xd9", 0xDA, 0xDD, 0xDB, 0xC4
@@ -29,7 +34,7 @@ def holds_whole(data: bytes) -> bool:
     return False
 
 
-def handles(probe) -> bool:
+def handles(probe: Probe) -> bool:
     """Whether `probe`'s file is a TIFF this decoder reads exactly (and its strips join)."""
     tags = getattr(probe.image, "tag_v2", None)
     if tags is None or tags.get(259) != 7 or tags.get(322) is not None:  # JPEG, not tiled
@@ -41,21 +46,21 @@ def handles(probe) -> bool:
     return joined(probe.data) is not None
 
 
-def decode(data: bytes, box=None, target=None):
+def decode(data: bytes, box: tuple[int, int, int, int] | None = None, target: tuple[int, int] | None = None) -> Decoded:
     """The image (region `box`, at no less than `target`) through the JPEG path."""
-    from . import codecs  # a decoder of codecs' own: imported when first used
+    from .decode import decode_region, probe  # the decoder of the JPEG inside: imported when first used
 
     stream = joined(data)
     joined.cache_clear()  # decoded: neither the stream nor the file is kept past the request
     if stream is None:
         raise ValueError("not a JPEG TIFF this decoder reads")
-    image, where = codecs.decode_region(codecs.probe(stream), box, target)
+    image, where = decode_region(probe(stream), box, target)
     return Decoded(image, where)
 
 
 class Decoded(NamedTuple):
-    image: object
-    box: tuple | None  # the region asked for, in the decoded image's pixels
+    image: Image.Image
+    box: tuple[float, float, float, float] | None  # the region asked for, in the decoded image's pixels
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,10 +68,12 @@ def joined(data: bytes) -> bytes | None:
     """One baseline JPEG stream from the TIFF's strips, or None when they do not join exactly."""
     from io import BytesIO
 
-    from PIL import Image
+    from PIL import Image, TiffImagePlugin
 
     try:
         tiff = Image.open(BytesIO(data))
+        if not isinstance(tiff, TiffImagePlugin.TiffImageFile):
+            return None
         tags = tiff.tag_v2
         width, height = tiff.size
         offsets, counts = tags[273], tags[279]
@@ -78,8 +85,8 @@ def joined(data: bytes) -> bytes | None:
         return None
     if len(strips) != -(-height // rows_per_strip) or not strips:
         return None
-    parts = [_parts(strip) for strip in strips]
-    if any(part is None for part in parts):
+    parts = [part for part in map(_parts, strips) if part is not None]
+    if len(parts) != len(strips):
         return None
     header, sof, sos, _ = parts[0]
     mcu_width, mcu_height = _mcu(sof)
@@ -92,7 +99,7 @@ def joined(data: bytes) -> bytes | None:
         if other_sof[:5] + other_sof[7:] != sof[:5] + sof[7:] or other_sos != sos:
             return None
     full_sof = sof[:5] + struct.pack(">H", height) + sof[7:]
-    out = [SOI, _inner(tables), header, full_sof]
+    out: list[bytes | memoryview] = [SOI, _inner(tables), header, full_sof]
     if len(strips) > 1:
         out.append(b"\xff\xdd\x00\x04" + struct.pack(">H", interval))
     out.append(sos)
@@ -113,12 +120,14 @@ def _inner(tables: bytes) -> bytes:
     return tables[2:-2]
 
 
-def _parts(strip: bytes):
+def _parts(strip: memoryview) -> tuple[bytes, bytes, bytes, memoryview] | None:
     """(segments before SOF other than SOI, SOF, SOS header, entropy-coded data) of one strip, or
     None if it is not a plain baseline stream (its own restart markers, progressive...)."""
     if strip[:2] != SOI or strip[-2:] != EOI:
         return None
-    header, sof, position = [], None, 2
+    header: list[memoryview] = []
+    sof: bytes | None = None
+    position = 2
     while position + 4 <= len(strip):
         if strip[position] != 0xFF:
             return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def ahead(function: Callable[[Item], Result], items: Iterable[Item]):
+def ahead(function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
     """function(item) for each item, in order, the next one made on a worker while the caller
     works on the one just yielded (a decoder reading rows while they are reduced). One worker:
     made in the caller's thread, one at a time."""

@@ -1,4 +1,4 @@
-"""Codecs: read a header without decoding, decode only what is needed, encode once.
+"""Bytes to pixels: read a header without decoding, then decode only what is needed.
 
 Only the formats OSS accepts are opened, and each Pillow plugin (and pillow-heif) is imported
 the first time a file of its format arrives: a plugin-per-format registry keyed by magic bytes.
@@ -7,13 +7,16 @@ the first time a file of its format arrives: a plugin-per-format registry keyed 
 from __future__ import annotations
 
 import io
+import math
 import warnings
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from PIL import Image, ImageFile
 
-from . import formats, strips
-from .errors import OssError, OutputTooLarge, damaged, too_large, unsupported_format
+from ..errors import damaged, too_large, unsupported_format
+from ..pixels import strips
+from . import formats
 
 # EXIF orientation -> the transpose that shows the image upright.
 ORIENTATIONS = {
@@ -26,7 +29,6 @@ ORIENTATIONS = {
     8: Image.Transpose.ROTATE_90,
 }
 WORKING_MODES = ("RGB", "RGBA", "L", "LA")  # what actions see; other decoded modes (P, I;16, RGBX...) are converted
-DEFAULT_ENCODERS = formats.EncoderSettings()
 TRANSPOSING = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 Box = tuple[float, float, float, float]
 
@@ -37,8 +39,17 @@ class Probe:
 
     __slots__ = ("image", "format", "frames", "orientation", "icc", "quality", "data")
 
-    def __init__(self, image, format, frames, orientation, icc=None, quality=None, data=b""):  # noqa: A002
-        self.image: Image.Image | None = image
+    def __init__(
+        self,
+        image: ImageFile.ImageFile,
+        format: str,  # noqa: A002
+        frames: int,
+        orientation: int,
+        icc: bytes | None = None,
+        quality: int | None = None,
+        data: bytes = b"",
+    ):
+        self.image = image
         self.format: str = format  # OSS's name for it (see formats)
         self.frames: int = frames
         self.orientation: int = orientation
@@ -62,6 +73,10 @@ class Probe:
         w, h = self.image.size
         return (h, w) if orient and self.transposed else (w, h)
 
+    def release(self) -> None:
+        """Let the opened file go: once decoded, its pixels belong to the decoded image alone."""
+        del self.image
+
     @property
     def sequential(self) -> bool:
         """Rows decode top to bottom (a baseline JPEG, a non-interlaced PNG), so a decode can stop early."""
@@ -80,7 +95,7 @@ def probe(data: bytes) -> Probe:
         except Image.DecompressionBombError:
             # Header only, Pillow's net off: our limits refuse it next, with OSS's precise code.
             image = _open(data, kind.pillow, pillow_guard=False)
-        kind = formats.for_pillow(image.format)
+        kind = formats.for_pillow(image.format or "")
         frames = getattr(image, "n_frames", 1) if kind.animated else 1
         orientation = 1 if kind.orients_itself else _orientation(image, kind)
     except Exception:  # whatever a malformed header makes a decoder raise, the file is at fault
@@ -89,7 +104,7 @@ def probe(data: bytes) -> Probe:
     return Probe(image, kind.name, frames, orientation, icc, estimate_jpeg_quality(image), data)
 
 
-def _open_header(fp, pillow_id: str) -> Image.Image:
+def _open_header(fp: io.BytesIO, pillow_id: str) -> ImageFile.ImageFile:
     """What Image.open does for one known format: the plugin's registered factory reads the header.
     (Image.open would first import five plugins we may not need, on every cold start; its size
     guard is not needed either: our limits are checked from the header before anything decodes.)"""
@@ -98,10 +113,10 @@ def _open_header(fp, pillow_id: str) -> Image.Image:
     fp.seek(0)
     if accept and not accept(prefix):
         raise SyntaxError(f"not a {pillow_id} file")
-    return factory(fp, None)
+    return factory(fp, "")
 
 
-def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> Image.Image:
+def _open(data: bytes, fmt: str, pillow_guard: bool = True) -> ImageFile.ImageFile:
     """Image.open (which reads the header only), quiet about sizes our own limits judge next."""
     guard = Image.MAX_IMAGE_PIXELS
     if not pillow_guard:
@@ -161,7 +176,7 @@ def decode(
 
 
 def decode_region(
-    p: Probe, box: tuple[int, int, int, int] | None, target: tuple[int, int] | None = None
+    p: Probe, box: Box | None, target: tuple[int, int] | None = None
 ) -> tuple[Image.Image, tuple[float, float, float, float] | None]:
     """The first frame as decoded (not normalised), holding at least the part `box` (None: all)
     at no less than `target` (None: full scale); and where `box` is in the decoded image.
@@ -176,10 +191,10 @@ def decode_region(
     at_least = None
     if target:
         bw, bh = (box[2] - box[0], box[3] - box[1]) if box else (width, height)
-        at_least = (-(-(target[0] + 1) * width // bw), -(-(target[1] + 1) * height // bh))
-    image = decode(p, at_least=at_least, rows=box[3] if box else None, normalise=False)
+        at_least = (int(-(-(target[0] + 1) * width // bw)), int(-(-(target[1] + 1) * height // bh)))
+    image = decode(p, at_least=at_least, rows=math.ceil(box[3]) if box else None, normalise=False)
     scale = max(1, round(width / image.width))
-    return image, tuple(v / scale for v in box) if box else None
+    return image, (box[0] / scale, box[1] / scale, box[2] / scale, box[3] / scale) if box else None
 
 
 def _by_region_decoder(p: Probe) -> bool:
@@ -187,9 +202,11 @@ def _by_region_decoder(p: Probe) -> bool:
     return decoder is not None and p.frames == 1 and decoder.available() and decoder.handles(p)
 
 
-def _region(p: Probe, box, target):
+def _region(p: Probe, box: Box | None, target: tuple[int, int] | None) -> Any:
+    decoder = p.kind.region_decoder
+    assert decoder is not None, "only asked when _by_region_decoder(p)"
     try:
-        return p.kind.region_decoder.decode(p.data, box, target)
+        return decoder.decode(p.data, box, target)
     except ValueError:
         raise damaged(p.kind.damaged_ec) from None
 
@@ -258,19 +275,10 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
-        return ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        srgb = ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        return srgb if srgb is not None else image.convert("RGB")  # None only when converting in place
     except Exception:  # an unreadable profile: the plain conversion is the best left
         return image.convert("RGB")
-
-
-def matching_profile(image: Image.Image, icc: bytes | None) -> bytes | None:
-    """The source's ICC profile, if it describes the output's colour space (RGB or grey), else none."""
-    if not icc or len(icc) < 20:
-        return None
-    space = icc[16:20]
-    if (space == b"RGB " and image.mode in ("RGB", "RGBA")) or (space == b"GRAY" and image.mode in ("L", "LA")):
-        return icc
-    return None
 
 
 def estimate_jpeg_quality(image: Image.Image) -> int | None:
@@ -307,86 +315,17 @@ LUMINANCE_SUMS = (
 )  # fmt: skip
 
 
-# What each output format carries besides pixels is decided here, never left to Pillow's savers,
-# which otherwise copy the source's EXIF (orientation and GPS included), XMP, comments and TIFF
-# tags from `image.info`. Outputs carry no EXIF and no XMP; ICC where the format can.
-def metadata(image: Image.Image, kind: formats.Format, icc: bytes | None) -> dict:
-    """The saver options for every kind of metadata the format can hold: the encoder's explicit decision."""
-    options = dict(kind.no_metadata)
-    if kind.icc:
-        options["icc_profile"] = matching_profile(image, icc)
-    return options
-
-
-def bare(image: Image.Image) -> Image.Image:
-    """The same pixels (shared, not copied) with no source metadata for a saver to fall back on."""
-    clean = image._new(image.im)  # also drops a TIFF file's own tag directory
-    clean.info = {}
-    return clean
-
-
-class CappedOutput(io.BytesIO):
-    """The encoder's output, refused as soon as it outgrows what can be delivered: a 200 MB BMP
-    is never finished only to be thrown away."""
-
-    def __init__(self, limit: int | None):
-        super().__init__()
-        self.limit = limit
-
-    def write(self, data) -> int:
-        if self.limit is not None and self.tell() + len(data) > self.limit:
-            raise OutputTooLarge(self.limit)
-        return super().write(data)
-
-
-def encode(
-    image: Image.Image,
-    fmt: str,
-    quality: int,
-    progressive: bool,
-    icc: bytes | None,
-    max_bytes: int | None = None,
-    encoders: formats.EncoderSettings = DEFAULT_ENCODERS,
-) -> bytes:
-    kind = formats.by_name(fmt)
-    out = CappedOutput(max_bytes)
-    if not kind.alpha:
-        image = flatten(image)
-    image = bare(image)
-    kind.load_plugin()
-    try:
-        kind.save(image, out, formats.Save(quality, progressive, encoders, metadata(image, kind, icc)))
-    except OssError:
-        raise
-    except (ValueError, OSError) as exc:  # an encoder's own limit (libwebp's partition size, say)
-        raise too_large(f"The result cannot be encoded as {fmt} ({exc}); ask for a smaller size.") from None
-    return out.getvalue()
-
-
-def flatten(image: Image.Image) -> Image.Image:
-    """Alpha composited on white (OSS fills transparency white for JPEG), a strip at a time."""
-    if "A" not in image.getbands():
-        return image.convert("RGB") if image.mode != "RGB" and image.mode != "L" else image
-    return strips.converted(image, _on_white)
-
-
-def _on_white(piece: Image.Image) -> Image.Image:
-    rgba = piece.convert("RGBA")
-    canvas = Image.new("RGB", rgba.size, (255, 255, 255))
-    canvas.paste(rgba, mask=rgba.getchannel("A"))
-    return canvas
-
-
 class Animation(NamedTuple):
-    frames: list  # full, composited frames: RGBA where the animation has transparency, else RGB
+    frames: list[Image.Image]  # full, composited frames: RGBA where the animation has transparency, else RGB
     durations: list[int]  # ms per frame
     loop: int | None  # 0 = forever; None = play once (a GIF without a loop extension)
 
 
-def decode_frames(p: Probe, each=None) -> Animation:
+def decode_frames(p: Probe, each: Callable[[Image.Image], Image.Image] | None = None) -> Animation:
     """Every frame, composited by Pillow (so source disposal methods are already applied), and
     passed through `each` as it is decoded: only the results are kept, never all source frames."""
-    frames, durations = [], []
+    frames: list[Image.Image] = []
+    durations: list[int] = []
     image = p.image
     alpha = "transparency" in image.info or image.mode in ("RGBA", "LA", "PA")
     for index in range(p.frames):
@@ -401,20 +340,3 @@ def decode_frames(p: Probe, each=None) -> Animation:
         frames.append(each(frame) if each else frame)
         durations.append(int(image.info.get("duration") or 100))
     return Animation(frames, durations, image.info.get("loop"))
-
-
-def encode_animation(
-    animation: Animation,
-    fmt: str,
-    quality: int,
-    icc: bytes | None = None,
-    max_bytes: int | None = None,
-    encoders: formats.EncoderSettings = DEFAULT_ENCODERS,
-) -> bytes:
-    """Frames are whole pictures, so each replaces the last (disposal 2): the source's look exactly."""
-    kind = formats.by_name(fmt)
-    out = CappedOutput(max_bytes)
-    frames = [bare(frame) for frame in animation.frames]
-    save = formats.Save(quality, False, encoders, metadata(frames[0], kind, icc))
-    kind.save_animation(frames, animation.durations, animation.loop, out, save)
-    return out.getvalue()

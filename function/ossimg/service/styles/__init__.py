@@ -1,0 +1,1 @@
+"""Styles: named process strings in the bucket, and OSS's API that manages them."""
