@@ -158,7 +158,7 @@ def test_the_platform_is_lambdas(environment, tmp_path):
     for package in ("boto3", "botocore"):
         assert facts[package][1].startswith(f"/{SITE}/"), facts[package]
     assert facts["urllib3"][0].startswith("2.") and facts["urllib3"][1].startswith("/opt/python/"), facts["urllib3"]
-    assert facts["libvips"] and facts["faces"], facts
+    assert facts["libvips"] and facts["faces"] and not facts["opencv"], facts
     assert all(facts["pillow"].values()), facts["pillow"]
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageChops
 
-from conftest import DEMO, encoded, mean, open_image, render, run, sample, xml_error
+from conftest import DEMO, SAMPLES, encoded, mean, open_image, render, run, sample, xml_error
 from ossimg.core import faces
 from ossimg.core.budget.costs import sight_cost
 from ossimg.core.errors import OssError
 
 ASTRONAUT = sample("faces/astronaut.jpg")
+SAMPLE_PATH = SAMPLES / "faces" / "astronaut.jpg"
 FACE = (177, 56, 274, 180)  # x0, y0, x1, y1 in the 512 x 512 source
 HOPPER = sample("faces/grace_hopper.jpg")
 HOPPER_FACE = (162, 98, 365, 345)  # in the 512 x 600 source
@@ -419,3 +420,89 @@ def test_face_requests_through_the_handler(get):
     assert reply.image.width == 64 and abs(reply.image.height - 64 * (face[3] - face[1]) / (face[2] - face[0])) <= 1
     bad = get("/faces/astronaut.jpg", "x-oss-process=image/blur,r_3,s_3,g_face,p_300")
     assert bad.status == 400 and xml_error(bad)["EC"] == "0004-00000244"
+
+
+# The detector: CenterFace rewritten for onnxruntime, no OpenCV, memory given back
+
+
+def test_the_rewritten_model_computes_what_the_original_does(tmp_path):
+    """The rewrite changes declarations only: the same nodes and weights, so onnx's reference
+    evaluator gives the same numbers from both graphs, here at the original's declared shape and
+    at one it refused."""
+    import numpy
+    import onnx
+    from onnx.reference import ReferenceEvaluator
+
+    from devtools.face_model import installed_model, rewrite
+
+    rewritten = tmp_path / "centerface.onnx"
+    rewrite(installed_model(), rewritten)
+    before, after = onnx.load(str(installed_model())), onnx.load(str(rewritten))
+    assert [n.SerializeToString() for n in before.graph.node] == [n.SerializeToString() for n in after.graph.node]
+    used = {name for node in before.graph.node for name in node.input}
+    assert {t.name: t.raw_data for t in before.graph.initializer if t.name in used} == {
+        t.name: t.raw_data for t in after.graph.initializer
+    }
+    assert [i.name for i in after.graph.input] == ["input.1"]
+    picture = numpy.asarray(source().resize((96, 64)), numpy.float32)  # sides: multiples of 32
+    for batch in (numpy.repeat(numpy.moveaxis(picture[:32, :32], 2, 0)[None], 10, axis=0),
+                  numpy.moveaxis(picture, 2, 0)[None]):  # fmt: skip
+        expected = ReferenceEvaluator(before).run(None, {"input.1": batch})
+        got = ReferenceEvaluator(after).run(None, {"input.1": batch})
+        assert all(numpy.array_equal(a, b) for a, b in zip(expected, got))
+    assert rewritten.read_bytes() == open(faces.model_path(), "rb").read()  # what the venv runs is that
+
+
+def test_onnxruntime_runs_the_model_at_any_probe_shape():
+    import numpy
+
+    faces.detect(source())  # the session exists
+    session, run_options = faces._session()
+    for height, width in ((1024, 768), (576, 1024), (64, 96)):
+        heat, sizes, offsets, landmarks = session.run(None, {"input.1": numpy.zeros((1, 3, height, width), "f4")})
+        assert heat.shape == (1, 1, height // 4, width // 4) and sizes.shape == offsets.shape == (
+            1,
+            2,
+            height // 4,
+            width // 4,
+        )
+        assert landmarks.shape == (1, 10, height // 4, width // 4) and float(heat.max()) < faces.THRESHOLD
+
+
+def test_no_opencv_anywhere_on_the_way():
+    """A detection with cv2 made unimportable: OpenCV is neither needed nor imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['cv2'] = None\n"
+        "from ossimg.core import faces\n"
+        f"print(len(faces.look(open({str(SAMPLE_PATH)!r}, 'rb').read(), True).faces), 'cv2' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1", "True"]  # the one face; cv2 only as the None this test put there
+
+
+def test_a_container_keeps_only_the_model_between_detections():
+    """One session with free dimensions, kept; its buffers given back after every run. Probes of
+    four shapes in a row: the resident memory after the last is what it was after the first,
+    within the allocator's slack, and far below what a kept arena or a session per shape holds."""
+    import subprocess
+    import sys
+
+    code = (
+        "from PIL import Image\n"
+        "from ossimg.core import faces\n"
+        f"image = Image.open({str(SAMPLE_PATH)!r}).convert('RGB')\n"
+        "def rss():\n"
+        "    return next(int(l.split()[1]) // 1024 for l in open('/proc/self/status') if l.startswith('VmRSS'))\n"
+        "after = []\n"
+        "for size in ((1024, 1024), (1024, 576), (768, 1024), (1024, 1024), (1024, 768)):\n"
+        "    faces.detect(image.resize(size)); after.append(rss())\n"
+        "print(*after)\n"
+    )
+    after = [
+        int(v)
+        for v in subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    ]
+    assert max(after) - after[0] <= 64, after  # a kept arena: +100 to +260 MB over the same shapes

@@ -15,6 +15,8 @@ from bootstrap import search_path
 
 def main() -> None:
     sys.path[:] = search_path()
+    import importlib.util
+
     import boto3
     import botocore
     import urllib3
@@ -31,6 +33,7 @@ def main() -> None:
         "urllib3": [urllib3.__version__, urllib3.__file__],
         "libvips": png.available(),
         "faces": faces.available(),
+        "opencv": importlib.util.find_spec("cv2") is not None,
         "pillow": {name: features.check(name) for name in ("jpg", "zlib", "webp", "avif", "freetype2")},
     }
     print("PROBE " + json.dumps(facts), flush=True)

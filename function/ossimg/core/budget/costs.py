@@ -362,10 +362,11 @@ def described_cost(source: Probe, call: Any) -> Estimate:
     return cost
 
 
-DETECTOR_BYTES = 48 * MB  # OpenCV and numpy imported, resident from then on (measured: 33 MB of RSS)
-NET_BYTES = 40 * MB  # a detection's net, loaded for it and let go after it (measured: 256 MB at 1024 x 1024,
-NET_PX_BYTES = 220  # 150 MB at 1024 x 576), plus this per pixel of its input
-DETECT_PX_NS = 950  # the net on one core, per pixel of its input (measured: 0.65-0.73 s at 1024 x 1024)
+# Measured in fresh processes (/proc's VmHWM) on this project's machine, one thread:
+DETECTOR_BYTES = 80 * MB  # numpy, onnxruntime and the session, resident from then on (measured: 67 MB of RSS)
+NET_BYTES = 16 * MB  # what one run allocates and gives back (measured: 180 MB at 1024 x 1024, 140 MB at
+NET_PX_BYTES = 190  # 1024 x 768, 102 MB at 1024 x 576): this, plus this per pixel of its input
+DETECT_PX_NS = 180  # the net on one core, per pixel of its input (measured: 154-184 ms at 1024 x 1024)
 
 
 def sight_cost(source: Probe) -> Estimate:
@@ -380,7 +381,7 @@ def sight_cost(source: Probe) -> Estimate:
     net_px = pixels(net_input(source.image.size)[0])
     probe_bytes = net_px * (3 + 3 + 3 * 4)
     cost.step("probe", decoded * raw + held + STRIP + probe_bytes, probe_bytes, _decode_ns(source, decoded, held))
-    cost.loaded = 0 if "cv2" in sys.modules else DETECTOR_BYTES
+    cost.loaded = 0 if "onnxruntime" in sys.modules else DETECTOR_BYTES
     cost.step("find faces", probe_bytes + cost.loaded + NET_BYTES + net_px * NET_PX_BYTES, 0, net_px * DETECT_PX_NS)
     return cost
 
