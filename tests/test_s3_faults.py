@@ -89,6 +89,35 @@ def cut_short(connection: socket.socket) -> None:
         pass
 
 
+class FirstRangeThenTrickle:
+    """Answers the first request with its first 10 bytes (206, the object's size in Content-Range)
+    and every later one, the rest asked for with If-Match, a byte every 0.1 s."""
+
+    def __init__(self):
+        self.requests: list[bytes] = []
+
+    def __call__(self, connection: socket.socket) -> None:
+        try:
+            while True:
+                request = connection.recv(65536)
+                if not request:
+                    return
+                self.requests.append(request)
+                if len(self.requests) == 1:
+                    connection.sendall(
+                        b"HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\nContent-Range: bytes 0-9/1048576\r\n"
+                        b'Content-Type: image/jpeg\r\nETag: "abc"\r\n'
+                        b"Last-Modified: Mon, 07 Dec 2026 10:00:00 GMT\r\n\r\n" + b"\xff" * 10
+                    )
+                    continue
+                connection.sendall(PROMISED.replace(b"200 OK", b"206 Partial Content"))
+                while True:
+                    connection.sendall(b"\xff")
+                    time.sleep(0.1)
+        except OSError:
+            pass
+
+
 @pytest.fixture
 def misbehaving(monkeypatch):
     made = []
@@ -181,3 +210,17 @@ def test_make_run_answers_a_stalled_s3_with_xml_within_20_seconds(misbehaving, t
     assert error.tag == "Error" and error.findtext("Code") == "GatewayTimeout"
     assert error.findtext("RequestId")
     assert elapsed <= 20, elapsed
+
+
+def test_the_rest_of_a_ranged_read_is_cut_off_at_the_total_too(misbehaving):
+    server = FirstRangeThenTrickle()
+    misbehaving(server)
+    started = time.monotonic()
+    opened = source().open("photo.jpg", first=10)
+    assert opened.first() == b"\xff" * 10 and opened.size == 1048576
+    with pytest.raises(OssError) as raised:
+        opened.read()
+    assert (raised.value.status, raised.value.code) == (504, "GatewayTimeout")
+    assert time.monotonic() - started < QUICK.total + QUICK.read + 1.0
+    assert b"range: bytes=0-9" in server.requests[0].lower()
+    assert b"range: bytes=10-" in server.requests[1].lower() and b'if-match: "abc"' in server.requests[1].lower()

@@ -77,27 +77,13 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     parallel.configure(job.threads)
     Image.MAX_IMAGE_PIXELS = limits.max_source_pixels  # Pillow's bomb guard: a second net
     source = probe(data)
-    limits.check_source(source.format, source.size, source.frames, len(data))
-    alone = chain.standalone
-    if alone and alone.action.describe:
-        cost = described_cost(source, alone)
-        if budget:
-            budget.check(cost, deadline.remaining())
-        return Rendered(alone.action.describe(source, len(data)), "application/json", cost)
-
-    opts = chain.encode_options()
-    fmt = output_format(opts.format, source.format)
-    animate = source.frames > 1 and formats.by_name(fmt).animated and chain.animates
-    if animate:
-        chain = chain.for_animation()
-    orient = chain.auto_orient and source.orientation != 1
-    refuse_unsupported(source, chain)
+    checked = _checked(source, chain, job, len(data))
+    if isinstance(checked, Rendered):
+        return checked
+    chain, opts, fmt, animate, orient = checked
     chain, sighted = located(data, source, chain, orient, job)
     sizes = plan(source, chain, orient, limits)
-    if job.prefer and opts.format is None:
-        fmt = negotiated(job.prefer, fmt, animate, sizes[-1], source.size, limits)
-    limits.check_output(fmt, sizes[-1], source.size)
-    refuse_conversion(source, fmt)
+    fmt = _output_format(source, opts, fmt, animate, sizes, job)
     quality = output_quality(opts, fmt, source.quality)
     chain = prepared(chain, sizes, MarkKit(job))
     cost = estimate(source, chain, sizes, orient, fmt, opts.progressive, animate, job.max_output)
@@ -120,6 +106,64 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     deadline.check()
     body = encode(image, fmt, quality, opts.progressive, source.icc, job.max_output, job.encoders)
     return Rendered(body, mime, cost)
+
+
+def preflight(head: bytes, nbytes: int, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered | None:
+    """What a source's first bytes (`head`, of an object of `nbytes`) decide before the rest is
+    read: every limit and format check that runs before decoding (raised as render raises it),
+    and image/info's answer itself; None when the pixels are needed after all. Only formats
+    whose header says everything are read this way (see Format.header_first); a header longer
+    than `head` leaves it all to render."""
+    kind = formats.sniff(head)
+    if kind is None or not kind.header_first:
+        return None
+    Image.MAX_IMAGE_PIXELS = job.limits.max_source_pixels
+    try:
+        source = probe(head)
+    except OssError:
+        return None  # cut off inside the header (or damaged: the whole file says which)
+    alone = chain.standalone
+    if alone and not alone.action.from_header:
+        job.limits.check_source(source.format, source.size, source.frames, nbytes)
+        return None
+    checked = _checked(source, chain, job, nbytes)
+    if isinstance(checked, Rendered):
+        return checked
+    chain, opts, fmt, animate, orient = checked
+    if not any(call.action.locate for call in chain.calls):  # face-aware sizes need the faces
+        _output_format(source, opts, fmt, animate, plan(source, chain, orient, job.limits), job)
+    return None
+
+
+def _checked(
+    source: Probe, chain: Chain, job: Job, nbytes: int
+) -> Rendered | tuple[Chain, EncodeOptions, str, bool, bool]:
+    """The source's limits, then a describing chain's answer, or what the rest of the chain is
+    rendered with: (chain, its encoder options, output format, animated, oriented)."""
+    job.limits.check_source(source.format, source.size, source.frames, nbytes)
+    alone = chain.standalone
+    if alone and alone.action.describe:
+        cost = described_cost(source, alone)
+        if job.budget:
+            job.budget.check(cost, job.deadline.remaining())
+        return Rendered(alone.action.describe(source, nbytes), "application/json", cost)
+    opts = chain.encode_options()
+    fmt = output_format(opts.format, source.format)
+    animate = source.frames > 1 and formats.by_name(fmt).animated and chain.animates
+    if animate:
+        chain = chain.for_animation()
+    orient = chain.auto_orient and source.orientation != 1
+    refuse_unsupported(source, chain)
+    return chain, opts, fmt, animate, orient
+
+
+def _output_format(source: Probe, opts: EncodeOptions, fmt: str, animate: bool, sizes: list[Size], job: Job) -> str:
+    """The format written (auto-format's pick when the chain names none), checked against its limits."""
+    if job.prefer and opts.format is None:
+        fmt = negotiated(job.prefer, fmt, animate, sizes[-1], source.size, job.limits)
+    job.limits.check_output(fmt, sizes[-1], source.size)
+    refuse_conversion(source, fmt)
+    return fmt
 
 
 def located(data: bytes, source: Probe, chain: Chain, orient: bool, job: Job) -> tuple[Chain, Estimate | None]:

@@ -8,6 +8,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
+from ..core.errors import OssError
+
 
 class Body(Protocol):
     """An object's body as the store hands it over."""
@@ -15,6 +17,14 @@ class Body(Protocol):
     def read(self) -> bytes: ...
 
     def close(self) -> None: ...
+
+
+class SourceChanged(OssError):
+    """The object was replaced between two reads of it (its ETag no longer matched): the parts
+    read are never joined; the request starts again from a fresh read, once."""
+
+    def __init__(self) -> None:
+        super().__init__("ServiceUnavailable", "The source object changed while it was read; try again.", 503)
 
 
 class SourceObject(NamedTuple):
@@ -27,7 +37,14 @@ class SourceObject(NamedTuple):
     metadata: Mapping[str, str] = MappingProxyType({})  # the object's user metadata (x-amz-meta-*), lower-case names
 
     def read(self) -> bytes:
+        """The whole object (what `first()` read, and the rest)."""
         return self.stream.read()
+
+    def first(self) -> bytes:
+        """What the first read brought: the object's first bytes when it was opened with `first`
+        (the whole object when that covers it), else the whole object."""
+        first = getattr(self.stream, "first", None)
+        return first() if first else self.read()
 
     def close(self) -> None:
         self.stream.close()
@@ -36,7 +53,14 @@ class SourceObject(NamedTuple):
 class Source(Protocol):
     """The originals (and styles, stored beside them)."""
 
-    def open(self, key: str) -> SourceObject: ...
+    def open(self, key: str, first: int | None = None) -> SourceObject:
+        """The object, its body not yet read; with `first`, only its first bytes are asked for
+        (the rest is read, if at all, only if it is still the same object)."""
+        ...
+
+    def head(self, key: str) -> SourceObject:
+        """The object's metadata only: no body is sent."""
+        ...
 
     def url_for(self, key: str) -> str:
         """A URL to the object itself, for originals too big to pass through Lambda."""

@@ -14,12 +14,16 @@ from ..core.budget.deadline import NO_DEADLINE, Deadline
 from ..core.codecs import formats
 from ..core.errors import OssError, OutputTooLarge, too_large
 from ..core.grammar import parse
-from ..core.pipeline import Job, Rendered, render
+from ..core.pipeline import Job, Rendered, preflight, render
+from .ports import SourceChanged
 from .request import ImageRequest, validate_key
 from .response import HttpResponse, check_payload, derived_etag, http_date, is_not_modified, max_raw_body
 from .styles.store import StyleStore, check_content, check_name, no_such_style, valid_name
 
 STORED_LIMIT = "results are stored up to MAX_OUTPUT_BYTES"
+# A source is first read this far: enough for the header of a JPEG, PNG or BMP (with its EXIF,
+# at most 64 KiB), so header-only answers (image/info, every refusal by the limits) read no more.
+HEADER_BYTES = 64 * 1024
 LOG = logging.getLogger(__name__)
 DERIVATIVE_HEADER = "X-Derivative"  # "stored" when a result was kept, "hit" when it was served from the store
 
@@ -113,6 +117,9 @@ def render_object(obj, chain, settings: Settings, source, job: Job, where: str) 
     """A source object through a chain, within the source limits and the job's output cap (`where`
     says what sets that cap)."""
     settings.limits.check_bytes(obj.size)
+    decided = preflight(obj.first(), obj.size, chain, job)  # the header alone may answer, or refuse
+    if decided is not None:
+        return decided
     data = obj.read()
     resources = {mark: read_resource(source, mark, settings) for mark in chain.resource_keys()}
     try:
@@ -140,33 +147,35 @@ def serve(
     lifetime: float | None = None,
 ) -> HttpResponse:
     """GET or HEAD of an object. `lifetime`: seconds the request's signature has left, which
-    caches must not outlive."""
+    caches must not outlive. A source replaced while it was read is read again, once."""
+    try:
+        return _serve(req, target, settings, backends, deadline, budget, lifetime)
+    except SourceChanged:
+        return _serve(req, target, settings, backends, deadline, budget, lifetime)
+
+
+CONDITIONS = ("if-none-match", "if-modified-since")
+
+
+def _serve(req, target: Target, settings: Settings, backends, deadline: Deadline, budget, lifetime) -> HttpResponse:
     key = target.key
     validate_key(key)
     check_key(settings, key)
     chain = parse(target.process) if target.process else None  # bad requests cost no S3 call
     source, outputs = backends.source, backends.outputs
     prefer = accepted_formats(req, chain) if settings.auto_format else ()
+    variant = chain.canonical + "".join(f"|{f}" for f in prefer) if chain else None
+    if any(req.headers.get(name) for name in CONDITIONS):  # a HEAD first: a 304 costs S3 no body
+        meta = _found(lambda: source.head(key), target)
+        headers = response_headers(meta, variant, settings, req, lifetime)
+        if is_not_modified(req.headers, headers["ETag"], meta.last_modified):
+            return HttpResponse(304, headers)
+    obj = _found(lambda: source.open(key, first=HEADER_BYTES), target)
     try:
-        obj = source.open(key)
-    except OssError as err:
-        # OSS answers NoSuchStyle for `<key>!<name>` naming no style; a key that merely contains
-        # the delimiter is served when it exists, so only a missing one gets that answer.
-        if err.code == "NoSuchKey" and target.unknown_style:
-            raise no_such_style(target.unknown_style) from None
-        raise
-    try:
-        etag = derived_etag(obj.etag, chain.canonical + "".join(f"|{f}" for f in prefer) if chain else None)
-        headers = {
-            "ETag": etag,
-            "Last-Modified": http_date(obj.last_modified),
-            "Cache-Control": capped(obj.cache_control or settings.cache_control, lifetime),
-            "x-oss-request-id": req.request_id,
-        }
-        if settings.auto_format:
-            headers["Vary"] = "Accept"
-        if is_not_modified(req.headers, etag, obj.last_modified):
-            return HttpResponse(304, headers)  # the body is never downloaded
+        headers = response_headers(obj, variant, settings, req, lifetime)
+        if is_not_modified(req.headers, headers["ETag"], obj.last_modified):
+            return HttpResponse(304, headers)  # replaced between the HEAD and the GET by the same bytes
+        etag = headers["ETag"]
         if chain is None:
             if outputs and obj.size > max_raw_body():
                 return redirect(source.url_for(key), settings, req)  # too big for Lambda: fetch it directly
@@ -199,6 +208,30 @@ def serve(
     if chain is not None and rendered.cost is not None:
         meta.update(estimate_mb=round(rendered.cost.total_megabytes), estimate_s=round(rendered.cost.seconds, 2))
     return HttpResponse(200, headers, b"" if req.is_head else body, text=described, meta=meta)
+
+
+def _found(opening, target: Target):
+    """The opened object; OSS answers NoSuchStyle for `<key>!<name>` naming no style, but a key
+    that merely contains the delimiter is served when it exists, so only a missing one gets that."""
+    try:
+        return opening()
+    except OssError as err:
+        if err.code == "NoSuchKey" and target.unknown_style:
+            raise no_such_style(target.unknown_style) from None
+        raise
+
+
+def response_headers(obj, variant: str | None, settings: Settings, req: ImageRequest, lifetime) -> dict:
+    """The answer's validators and caching, from the object's own (the same from a HEAD as from a GET)."""
+    headers = {
+        "ETag": derived_etag(obj.etag, variant),
+        "Last-Modified": http_date(obj.last_modified),
+        "Cache-Control": capped(obj.cache_control or settings.cache_control, lifetime),
+        "x-oss-request-id": req.request_id,
+    }
+    if settings.auto_format:
+        headers["Vary"] = "Accept"
+    return headers
 
 
 def worth_storing(settings: Settings, render_ms: float, deadline: Deadline = NO_DEADLINE) -> bool:

@@ -12,7 +12,7 @@ import time
 
 from ..config import S3Timeouts
 from ..core.errors import OssError, no_such_key
-from ..service.ports import SourceObject
+from ..service.ports import SourceChanged, SourceObject
 
 DEFAULT_TIMEOUTS = S3Timeouts()
 _MISSING = {"NoSuchKey", "404", "NotFound"}
@@ -63,11 +63,32 @@ class S3Source:
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
         )
 
-    def open(self, key: str) -> SourceObject:
+    def open(self, key: str, first: int | None = None) -> SourceObject:
         until = time.monotonic() + self.total
         with _translated():
-            r = self.client.get_object(Bucket=self.bucket, Key=key)
-        return _object(r, until)
+            if first:
+                try:
+                    r = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{first - 1}")
+                except Exception as exc:
+                    if _code(exc) != "InvalidRange":  # an empty object has no first byte to range over
+                        raise
+                    r = self.client.get_object(Bucket=self.bucket, Key=key)
+            else:
+                r = self.client.get_object(Bucket=self.bucket, Key=key)
+        rest = functools.partial(self._rest, key, r["ETag"], until)
+        return _object(r, until, rest)
+
+    def head(self, key: str) -> SourceObject:
+        with _translated():
+            r = self.client.head_object(Bucket=self.bucket, Key=key)
+        return _object({**r, "Body": None}, time.monotonic())
+
+    def _rest(self, key: str, etag: str, until: float, start: int) -> Body:
+        """The object from byte `start`, only if it is still the object whose first bytes were
+        read (If-Match: S3 answers 412 for a replaced one)."""
+        with _translated():
+            r = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={start}-", IfMatch=etag)
+        return Body(r["Body"], until, r["ContentLength"])
 
     def put(self, key: str, body: bytes, content_type: str, metadata: dict | None = None) -> None:
         with _translated():
@@ -121,15 +142,19 @@ class S3Outputs:
         return self.url(key)
 
 
-def _object(r: dict, until: float) -> SourceObject:
-    """A GetObject response as the object the service reads (its body not yet read)."""
+def _object(r: dict, until: float, rest=None) -> SourceObject:
+    """A GetObject (or HeadObject) response as the object the service reads, its body not yet
+    read. A ranged answer's Content-Range says the object's size; a store that ignores the range
+    answers 200 with the whole object, which is then read as it is."""
+    total = r.get("ContentRange", "").rpartition("/")[2]
+    size = int(total) if total.isdigit() else r["ContentLength"]
     return SourceObject(
         etag=r["ETag"],
         last_modified=r["LastModified"],
-        size=r["ContentLength"],
+        size=size,
         content_type=r.get("ContentType") or "application/octet-stream",
         cache_control=r.get("CacheControl"),
-        stream=Body(r["Body"], until, r["ContentLength"]),
+        stream=Body(r["Body"], until, r["ContentLength"], size, rest),
         metadata=r.get("Metadata") or {},
     )
 
@@ -141,11 +166,31 @@ class Body:
 
     CHUNK = 1 << 20
 
-    def __init__(self, stream, until: float, size: int | None = None):
-        self.stream, self.until, self.size = stream, until, size
+    def __init__(self, stream, until: float, size: int | None = None, total: int | None = None, rest=None):
+        self.stream, self.until, self.size = stream, until, size  # size: what this response carries
+        self.total, self.rest = total, rest  # the object's size; rest(start) -> a Body from there
         self._raw = getattr(stream, "_raw_stream", stream)  # botocore's StreamingBody wraps urllib3's response
+        self._first: bytes | None = None
+
+    def first(self) -> bytes:
+        """What this response carries (the first range, or the whole object), read once."""
+        if self._first is None:
+            self._first = b"".join(self._parts())
+        return self._first
 
     def read(self) -> bytes:
+        head = self.first()
+        if self.total is None or self.rest is None or len(head) >= self.total:
+            return head
+        tail = self.rest(len(head))
+        try:
+            return b"".join([head, *tail._parts()])
+        finally:
+            tail.close()
+
+    def _parts(self) -> list[bytes]:
+        if self.stream is None:  # a HeadObject: no body was sent
+            return []
         parts, got = [], 0
         with _translated():
             while True:
@@ -158,10 +203,11 @@ class Body:
                 got += len(chunk)
         if self.size is not None and got != self.size:
             raise cut_short()
-        return b"".join(parts)
+        return parts
 
     def close(self) -> None:
-        self.stream.close()
+        if self.stream is not None:
+            self.stream.close()
 
 
 def timed_out() -> OssError:
@@ -187,7 +233,7 @@ class _translated:
         from urllib3.exceptions import TimeoutError as NoAnswerInTime
 
         if isinstance(exc, ClientError):
-            raise _mapped(exc.response.get("Error", {}).get("Code", "")) from None
+            raise _mapped(_code(exc)) from None
         if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, NoAnswerInTime)):
             raise timed_out() from None
         if isinstance(exc, (BotoCoreError, HTTPError, ConnectionError)):  # the body's reads are urllib3's own
@@ -195,7 +241,14 @@ class _translated:
         return False
 
 
+def _code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
+
+
 def _mapped(code: str) -> Exception:
+    if code in ("PreconditionFailed", "412"):
+        return SourceChanged()
     if code in _MISSING:
         return no_such_key()
     if code in ("AccessDenied", "403"):

@@ -46,6 +46,7 @@ class Action(NamedTuple):
     apply: Callable[..., Image.Image] | None = None  # (image, args, logical input size) -> image
     encode: Callable[[EncodeOptions, dict], EncodeOptions] | None = None
     describe: Callable[..., bytes] | None = None  # JSON about the source (info); must be alone
+    from_header: bool = False  # `describe` reads only the header (info), not the pixels (average-hue)
     animates: Callable[[dict], bool] | None = None  # keeps an animation animated (else: first frame)
     in_animation: Callable[[dict], dict] | None = None  # its arguments when it applies to every frame
     orients: Callable[[dict], bool] | None = None  # whether EXIF orientation is applied (the last such call says)

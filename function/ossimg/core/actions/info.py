@@ -145,4 +145,4 @@ def _number(x: float) -> str:
     return str(int(x)) if x == int(x) else f"{x:g}"
 
 
-ACTION = Action(name="info", describe=describe)
+ACTION = Action(name="info", describe=describe, from_header=True)

@@ -95,6 +95,10 @@ class Format(NamedTuple):
     # and EXACT_REGION, whether any origin is decoded as asked (see webp, tiff_jpeg, png).
     region_decoder: _Lazy | None = None
     exif_in_header: bool = True  # EXIF is read with the header (PNG: only an eXIf chunk before the pixels)
+    # Its header, read from the file's first bytes alone, says all that limits and image/info need
+    # (JPEG, PNG, BMP). Not so: GIF counts frames by walking them, Pillow's WebP reader and libheif
+    # take the whole file, a TIFF's directories may be anywhere.
+    header_first: bool = False
     info_exif: bool = True  # image/info lists its EXIF (OSS does not read PNG's)
     only_from_itself: bool = False  # format,<it> on another format's source keeps the source's format
     relative_quality: bool = False  # quality,q_ multiplies the source's quality (else it acts as Q)
@@ -280,12 +284,13 @@ REGISTRY: tuple[Format, ...] = (
         aliases=("jpeg",), pillow_ids=("MPO",), plugin="PIL.JpegImagePlugin", alpha=False,
         no_metadata=_NO_EXIF_XMP, default_quality=85, source_side=(None, "0040-00000019"),
         scales_on_load=True, top_down=_jpeg_top_down, relative_quality=True, keeps_source_quality=True,
+        header_first=True,
     ),
     Format(
         "png", "image/png", "PNG", lambda d: d[:8] == b"\x89PNG\r\n\x1a\n", _png,
         FormatCost(0.1, 30, 0.2, 420, level_ns=_png_ns, animation_decode_bytes=0.0),  # Pillow's plugin: no canvas
         plugin="PIL.PngImagePlugin", no_metadata=_NO_EXIF_XMP, top_down=_png_top_down, exif_in_header=False,
-        info_exif=False, region_decoder=_Lazy(".png"),  # libpng + zlib-ng in libvips (8-bit)
+        info_exif=False, region_decoder=_Lazy(".png"), header_first=True,  # libpng + zlib-ng in libvips (8-bit)
     ),
     Format(
         "webp", "image/webp", "WEBP", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP", _webp,
@@ -302,7 +307,7 @@ REGISTRY: tuple[Format, ...] = (
     Format(
         "bmp", "image/bmp", "BMP", lambda d: d[:2] == b"BM", _bmp,
         FormatCost(2.0, 2, 0.1, 4),  # RLE: Pillow's decoder holds two more copies of the indices
-        plugin="PIL.BmpImagePlugin", icc=False, source_side=(None, "0040-00000017"),
+        plugin="PIL.BmpImagePlugin", icc=False, source_side=(None, "0040-00000017"), header_first=True,
     ),
     Format(
         "gif", "image/gif", "GIF", lambda d: d[:4] == b"GIF8", _gif,

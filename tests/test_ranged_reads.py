@@ -1,0 +1,186 @@
+"""S3 sends only what the answer needs: a source is opened with a ranged GetObject of its first
+64 KiB, and image/info and every refusal by the header are answered from those; pixels read the
+rest (If-Match: never the rest of another object); a conditional request is a HeadObject.
+
+The bytes are counted as S3's responses declare them (botocore's parsed ContentLength of each
+GetObject; a HeadObject sends none), through the handler against moto."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from conftest import BUCKET, SAMPLES, render, sample, xml_error
+from ossimg.service.serve import HEADER_BYTES
+
+KIB = 1024
+
+
+@pytest.fixture
+def sent(s3):
+    """The (operation, body bytes) of every S3 call the function makes during the test."""
+    import app
+
+    calls: list[tuple[str, int]] = []
+
+    def record(http_response, parsed, model, **_):
+        calls.append((model.name, parsed.get("ContentLength", 0) if model.name == "GetObject" else 0))
+
+    app.S3.meta.events.register("after-call.s3", record)
+    yield calls
+    app.S3.meta.events.unregister("after-call.s3", record)
+
+
+def body_bytes(calls) -> int:
+    return sum(n for name, n in calls if name == "GetObject")
+
+
+def put(s3, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType=content_type)
+
+
+@pytest.fixture(scope="module")
+def big_jpeg() -> bytes:
+    """A 12 MP photograph carrying f.jpg's EXIF, GPS included."""
+    exif = Image.open(SAMPLES / "f.jpg").info["exif"]
+    out = io.BytesIO()
+    Image.open("bench/images/photo_4000x3000.jpg").save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
+def png_claiming(width: int, height: int, padding: int) -> bytes:
+    """A PNG whose header says width x height, with `padding` bytes of IDAT after it (never decoded)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", bytes(padding)) + chunk(b"IEND", b"")
+
+
+def info_of(reply) -> dict:
+    assert reply.status == 200, reply.body[:300]
+    return json.loads(reply.body)
+
+
+def test_info_on_a_big_jpeg_reads_its_first_64_kib_and_answers_as_a_full_read(s3, get, sent, big_jpeg):
+    put(s3, "ranged/photo.jpg", big_jpeg, "image/jpeg")
+    fields = info_of(get("/ranged/photo.jpg", "x-oss-process=image/info"))
+    assert body_bytes(sent) <= HEADER_BYTES and [name for name, _ in sent] == ["GetObject"]
+    assert fields == json.loads(render(big_jpeg, "image/info").body)  # every field, GPS and FileSize too
+    assert fields["FileSize"]["value"] == str(len(big_jpeg)) and "GPSLatitude" in fields
+
+
+def test_info_on_a_big_png_reads_its_header_only(s3, get, sent):
+    data = open("bench/images/cutout_1920x1080.png", "rb").read()
+    put(s3, "ranged/cutout.png", data, "image/png")
+    fields = info_of(get("/ranged/cutout.png", "x-oss-process=image/info"))
+    assert body_bytes(sent) <= HEADER_BYTES < len(data)
+    assert fields == json.loads(render(data, "image/info").body)
+
+
+@pytest.mark.parametrize(
+    "key", ["example.jpg", "f.jpg", "example.png", "example.gif", "example.webp", "example.heic", "example.avif",
+            "example.tiff", "example.bmp", "transparent.png"],
+)  # fmt: skip
+def test_every_formats_info_is_what_a_full_read_gives(objects, get, key):
+    assert info_of(get(f"/{key}", "x-oss-process=image/info")) == json.loads(render(objects[key][0], "image/info").body)
+
+
+def test_a_header_too_big_for_a_refusal_by_the_header_alone_costs_64_kib(s3, get, sent):
+    data = png_claiming(20000, 15000, 900 * KIB)  # 300 MP: over MAX_SOURCE_PIXELS
+    put(s3, "ranged/huge.png", data, "image/png")
+    reply = get("/ranged/huge.png", "x-oss-process=image/resize,w_100")
+    assert (reply.status, xml_error(reply)["Code"]) == (400, "ImageTooLarge")
+    assert body_bytes(sent) <= HEADER_BYTES < len(data)
+
+
+def test_a_resize_reads_the_whole_object_once_the_header_passes(s3, get, sent, big_jpeg):
+    put(s3, "ranged/photo.jpg", big_jpeg, "image/jpeg")
+    reply = get("/ranged/photo.jpg", "x-oss-process=image/resize,w_100")
+    assert reply.status == 200 and reply.image.width == 100  # (turned upright by f.jpg's EXIF orientation)
+    assert [name for name, _ in sent] == ["GetObject", "GetObject"]  # the first 64 KiB, then the rest
+    assert body_bytes(sent) == len(big_jpeg)  # every byte once
+
+
+def test_a_conditional_request_is_answered_from_a_head(s3, get, sent):
+    first = get("/example.jpg", "x-oss-process=image/resize,w_100")
+    sent.clear()
+    again = get("/example.jpg", "x-oss-process=image/resize,w_100", {"If-None-Match": first.headers["ETag"]})
+    assert again.status == 304 and again.headers["ETag"] == first.headers["ETag"] and not again.body
+    assert sent == [("HeadObject", 0)]
+    since = get(
+        "/example.jpg", "x-oss-process=image/resize,w_100", {"If-Modified-Since": first.headers["Last-Modified"]}
+    )
+    assert since.status == 304
+    sent.clear()
+    stale = get("/example.jpg", "x-oss-process=image/resize,w_100", {"If-None-Match": '"another"'})
+    assert stale.status == 200 and [name for name, _ in sent][0] == "HeadObject"
+
+
+def test_originals_and_missing_objects_are_unchanged(s3, get, sent, objects):
+    whole = get("/example.png")
+    assert whole.status == 200 and whole.body == objects["example.png"][0]
+    assert get("/no/such.jpg", "x-oss-process=image/info").status == 404
+    assert get("/no/such.jpg", "", {"If-None-Match": '"x"'}).status == 404
+
+
+def test_an_empty_object_is_read_without_a_range(s3, get):
+    put(s3, "ranged/empty.jpg", b"", "image/jpeg")
+    assert get("/ranged/empty.jpg").status == 200
+    assert get("/ranged/empty.jpg", "x-oss-process=image/info").status == 400
+
+
+def test_a_source_replaced_between_the_two_reads_is_read_again_never_mixed(s3, get, monkeypatch, big_jpeg):
+    """If-Match on the rest: S3 refuses it for a replaced object, and the request starts over."""
+    import ossimg.service.serve as serve
+
+    put(s3, "ranged/swap.jpg", big_jpeg, "image/jpeg")
+    replacement = sample("example.jpg")
+    real = serve.preflight
+    swapped = []
+
+    def swap_after_the_header(*args, **kwargs):
+        if not swapped:
+            put(s3, "ranged/swap.jpg", replacement, "image/jpeg")
+            swapped.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(serve, "preflight", swap_after_the_header)
+    reply = get("/ranged/swap.jpg", "x-oss-process=image/resize,w_100")
+    assert reply.status == 200 and reply.image.size == (100, 67)  # the replacement's, 400 x 267
+    assert reply.headers["ETag"] == get("/ranged/swap.jpg", "x-oss-process=image/resize,w_100").headers["ETag"]
+
+
+def test_a_source_replaced_on_every_read_is_a_503_to_retry(monkeypatch, get):
+    from ossimg.service import serve
+    from ossimg.service.ports import SourceChanged
+
+    def always_changed(*args, **kwargs):
+        raise SourceChanged()
+
+    monkeypatch.setattr(serve, "preflight", always_changed)
+    reply = get("/example.jpg", "x-oss-process=image/resize,w_100")
+    assert (reply.status, xml_error(reply)["Code"]) == (503, "ServiceUnavailable")
+
+
+def test_the_memory_store_reads_as_s3_does():
+    from ossimg.service.ports import SourceChanged
+    from ossimg.stores.memory import MemorySource
+
+    data = sample("example.jpg")
+    store = MemorySource({"a.jpg": data})
+    obj = store.open("a.jpg", first=1000)
+    assert obj.first() == data[:1000] and store.sent == 1000 and obj.size == len(data)
+    assert obj.read() == data and store.sent == len(data)
+    changed = store.open("a.jpg", first=1000)
+    changed.first()
+    store.put("a.jpg", b"other", "image/jpeg")
+    with pytest.raises(SourceChanged):
+        changed.read()
+    assert store.head("a.jpg").size == 5
