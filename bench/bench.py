@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench import s3_reads
+
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "bench" / "images"
 MADE = ROOT / "out" / "bench-images"  # inputs made from the ones above when the bench runs
@@ -434,11 +436,13 @@ ONLY = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if 
 
 def main() -> None:
     """BENCH_ONLY=png,tiff runs just the cases whose names contain those words, and no more tables;
-    BENCH_ONLY=faces, the faces table alone."""
+    BENCH_ONLY=faces, the faces table alone; BENCH_ONLY=s3, what each request reads from S3."""
     import tempfile
 
     if ONLY == ["faces"]:
         return face_costs()
+    if ONLY == ["s3"]:
+        return s3_reads.main()
 
     global CASES
     CASES = [case for case in CASES if not ONLY or any(word in case[0] for word in ONLY)]
@@ -515,6 +519,7 @@ def main() -> None:
     derivative_costs()
     face_costs()
     worst_cases()
+    s3_reads.main()
 
 
 if __name__ == "__main__":
