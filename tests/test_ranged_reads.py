@@ -184,3 +184,45 @@ def test_the_memory_store_reads_as_s3_does():
     with pytest.raises(SourceChanged):
         changed.read()
     assert store.head("a.jpg").size == 5
+
+
+@pytest.fixture(scope="module")
+def heif_with_exif() -> dict[str, bytes]:
+    """A 12 MP HEIC and AVIF made by libheif with f.jpg's EXIF (GPS) and an XMP packet: the HEIC's
+    metadata lies after its pixels, at the end of the file."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.open(SAMPLES / "f.jpg").info["exif"]
+    made = {}
+    for name, fmt in (("photo.heic", "HEIF"), ("photo.avif", "AVIF")):
+        out = io.BytesIO()
+        Image.open("bench/images/photo_4000x3000.jpg").save(out, fmt, quality=50, exif=exif, xmp=b"<x:xmpmeta/>")
+        made[name] = out.getvalue()
+    return made
+
+
+@pytest.mark.parametrize("name", ["photo.heic", "photo.avif"])
+def test_info_on_a_heif_reads_its_header_and_its_metadata_items_only(s3, get, sent, heif_with_exif, name):
+    from ossimg.core.codecs.isobmff import metadata_extents
+
+    data = heif_with_exif[name]
+    put(s3, f"ranged/{name}", data, "image/heic")
+    fields = info_of(get(f"/ranged/{name}", "x-oss-process=image/info"))
+    assert fields == json.loads(render(data, "image/info").body) and "GPSLatitude" in fields
+    assert body_bytes(sent) <= 256 * KIB < len(data)
+    if name == "photo.heic":  # libheif put the EXIF past the first 64 KiB: a second, small range
+        assert max(offset for offset, _ in metadata_extents(data[:HEADER_BYTES])) > HEADER_BYTES
+        assert [n for n, _ in sent] == ["GetObject", "GetObject"]
+
+
+def test_the_item_locations_are_read_only_from_a_meta_box_before_the_pixels(objects):
+    from ossimg.core.codecs.isobmff import metadata_extents
+
+    heic = objects["example.heic"][0]
+    assert metadata_extents(heic) == []  # no EXIF item in this one
+    ftyp = int.from_bytes(heic[:4], "big")
+    meta = int.from_bytes(heic[ftyp : ftyp + 4], "big")
+    pixels_first = heic[:ftyp] + struct.pack(">I4s", 16, b"mdat") + bytes(8) + heic[ftyp : ftyp + meta]
+    assert metadata_extents(pixels_first) is None  # the whole file is read instead
+    assert metadata_extents(heic[: ftyp + meta // 2]) is None  # meta cut off

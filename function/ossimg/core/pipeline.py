@@ -7,7 +7,7 @@ EXIF orientation unless auto-orient,0; apply the actions left to right; encode o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -108,18 +108,32 @@ def render(data: bytes, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered:
     return Rendered(body, mime, cost)
 
 
-def preflight(head: bytes, nbytes: int, chain: Chain, job: Job = DEFAULT_JOB) -> Rendered | None:
+MORE_HEADER_BYTES = 192 * 1024  # metadata read beyond the first bytes, at most (else: the whole file)
+MORE_HEADER_READS = 4
+
+
+def preflight(
+    head: bytes,
+    nbytes: int,
+    chain: Chain,
+    job: Job = DEFAULT_JOB,
+    read_range: Callable[[int, int], bytes] | None = None,
+) -> Rendered | None:
     """What a source's first bytes (`head`, of an object of `nbytes`) decide before the rest is
     read: every limit and format check that runs before decoding (raised as render raises it),
     and image/info's answer itself; None when the pixels are needed after all. Only formats
-    whose header says everything are read this way (see Format.header_first); a header longer
-    than `head` leaves it all to render."""
+    whose header says everything are read this way (see Format.header_first), with the few
+    further ranges their metadata needs (`read_range(offset, length)`); a header longer than
+    `head` leaves it all to render."""
     kind = formats.sniff(head)
     if kind is None or not kind.header_first:
         return None
     Image.MAX_IMAGE_PIXELS = job.limits.max_source_pixels
+    header = _with_metadata(head, nbytes, kind, read_range)
+    if header is None:
+        return None
     try:
-        source = probe(head)
+        source = probe(header)
     except OssError:
         return None  # cut off inside the header (or damaged: the whole file says which)
     alone = chain.standalone
@@ -133,6 +147,42 @@ def preflight(head: bytes, nbytes: int, chain: Chain, job: Job = DEFAULT_JOB) ->
     if not any(call.action.locate for call in chain.calls):  # face-aware sizes need the faces
         _output_format(source, opts, fmt, animate, plan(source, chain, orient, job.limits), job)
     return None
+
+
+def _with_metadata(
+    head: bytes, nbytes: int, kind: formats.Format, read_range: Callable[[int, int], bytes] | None
+) -> bytes | None:
+    """`head`, or for a format whose metadata lies further on, a file of `nbytes` holding `head`
+    and those ranges (zeros elsewhere: nothing there is read before decoding); None when that
+    would take more than a few small reads."""
+    if kind.metadata_at is None or len(head) >= nbytes:
+        return head
+    extents = kind.metadata_at.metadata_extents(head)
+    if extents is None or read_range is None:
+        return None
+    wanted = _merged(
+        [(max(offset, len(head)), offset + length) for offset, length in extents if offset + length > len(head)]
+    )
+    if len(wanted) > MORE_HEADER_READS or sum(end - start for start, end in wanted) > MORE_HEADER_BYTES:
+        return None
+    if any(end > nbytes for _, end in wanted):
+        return None  # an item said to lie past the file's end: the whole file will say what it is
+    sparse = bytearray(nbytes)  # whole-file readers (libheif, libavif) check their boxes against its length
+    sparse[: len(head)] = head
+    for start, end in wanted:
+        sparse[start:end] = read_range(start, end - start)
+    return bytes(sparse)
+
+
+def _merged(ranges: list[tuple[int, int]], gap: int = 4096) -> list[tuple[int, int]]:
+    """(start, end) ranges sorted, those within `gap` of each other read as one."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1] + gap:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _checked(

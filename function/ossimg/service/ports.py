@@ -40,6 +40,11 @@ class SourceObject(NamedTuple):
         """The whole object (what `first()` read, and the rest)."""
         return self.stream.read()
 
+    def read_range(self, offset: int, length: int) -> bytes:
+        """`length` bytes from `offset`, only while it is still the object first read."""
+        part = getattr(self.stream, "part", None)
+        return part(offset, length) if part else self.read()[offset : offset + length]
+
     def first(self) -> bytes:
         """What the first read brought: the object's first bytes when it was opened with `first`
         (the whole object when that covers it), else the whole object."""

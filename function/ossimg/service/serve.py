@@ -117,7 +117,7 @@ def render_object(obj, chain, settings: Settings, source, job: Job, where: str) 
     """A source object through a chain, within the source limits and the job's output cap (`where`
     says what sets that cap)."""
     settings.limits.check_bytes(obj.size)
-    decided = preflight(obj.first(), obj.size, chain, job)  # the header alone may answer, or refuse
+    decided = preflight(obj.first(), obj.size, chain, job, obj.read_range)  # the header may answer, or refuse
     if decided is not None:
         return decided
     data = obj.read()

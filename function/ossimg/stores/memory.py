@@ -77,6 +77,9 @@ class MemoryBody:
             self._first = self._take(0, self.limit)
         return self._first
 
+    def part(self, offset: int, length: int) -> bytes:
+        return self._take(offset, offset + length)
+
     def read(self) -> bytes:
         head = self.first()
         return head + self._take(len(head)) if self.limit is not None else head

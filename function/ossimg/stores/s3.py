@@ -83,11 +83,13 @@ class S3Source:
             r = self.client.head_object(Bucket=self.bucket, Key=key)
         return _object({**r, "Body": None}, time.monotonic())
 
-    def _rest(self, key: str, etag: str, until: float, start: int) -> Body:
-        """The object from byte `start`, only if it is still the object whose first bytes were
-        read (If-Match: S3 answers 412 for a replaced one)."""
+    def _rest(self, key: str, etag: str, until: float, start: int, end: int | None = None) -> Body:
+        """The object from byte `start` (to `end`, inclusive), only if it is still the object whose
+        first bytes were read (If-Match: S3 answers 412 for a replaced one)."""
         with _translated():
-            r = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={start}-", IfMatch=etag)
+            r = self.client.get_object(
+                Bucket=self.bucket, Key=key, Range=f"bytes={start}-{'' if end is None else end}", IfMatch=etag
+            )
         return Body(r["Body"], until, r["ContentLength"])
 
     def put(self, key: str, body: bytes, content_type: str, metadata: dict | None = None) -> None:
@@ -187,6 +189,16 @@ class Body:
             return b"".join([head, *tail._parts()])
         finally:
             tail.close()
+
+    def part(self, offset: int, length: int) -> bytes:
+        """`length` bytes from `offset`, by a ranged read of their own (the object unchanged)."""
+        if self.rest is None:
+            return self.read()[offset : offset + length]
+        piece = self.rest(offset, offset + length - 1)
+        try:
+            return b"".join(piece._parts())
+        finally:
+            piece.close()
 
     def _parts(self) -> list[bytes]:
         if self.stream is None:  # a HeadObject: no body was sent

@@ -95,10 +95,13 @@ class Format(NamedTuple):
     # and EXACT_REGION, whether any origin is decoded as asked (see webp, tiff_jpeg, png).
     region_decoder: _Lazy | None = None
     exif_in_header: bool = True  # EXIF is read with the header (PNG: only an eXIf chunk before the pixels)
-    # Its header, read from the file's first bytes alone, says all that limits and image/info need
-    # (JPEG, PNG, BMP). Not so: GIF counts frames by walking them, Pillow's WebP reader and libheif
-    # take the whole file, a TIFF's directories may be anywhere.
+    # Its header, read from the file's first bytes, says all that limits and image/info need (JPEG,
+    # PNG, BMP; HEIC and AVIF with `metadata_at`). Not so: GIF counts frames by walking them,
+    # Pillow's WebP reader takes the whole file, a TIFF's directories may be anywhere.
     header_first: bool = False
+    # A module whose metadata_extents(head) says where else the header's metadata lies (libheif
+    # writes EXIF after the pixels): read as further small ranges, the rest left unread.
+    metadata_at: _Lazy | None = None
     info_exif: bool = True  # image/info lists its EXIF (OSS does not read PNG's)
     only_from_itself: bool = False  # format,<it> on another format's source keeps the source's format
     relative_quality: bool = False  # quality,q_ multiplies the source's quality (else it acts as Q)
@@ -323,7 +326,8 @@ REGISTRY: tuple[Format, ...] = (
     Format(
         "avif", "image/avif", "AVIF", lambda d: _is_isobmff(d, avif=True), _avif, FormatCost(2.0, 10, 22.0, 110),
         plugin="PIL.AvifImagePlugin", no_metadata=_NO_EXIF_XMP, default_quality=60,
-        source_side=(10000, "0040-00000014"), negotiable=1, watermark=False,
+        source_side=(10000, "0040-00000014"), negotiable=1, watermark=False, header_first=True,
+        metadata_at=_Lazy(".isobmff"),
         output_cap=OutputCap("max_avif_pixels", "pixels", "An AVIF output may have at most {limit} pixels; this one "
                              "would be {w}x{h}.", "0040-00000014"),
         damaged_ec="0040-00000021",
@@ -331,7 +335,8 @@ REGISTRY: tuple[Format, ...] = (
     Format(
         "heic", "image/heic", "HEIF", lambda d: _is_isobmff(d, avif=False), _heic,
         FormatCost(4.0, 35, 24.0, 120, alpha_bytes=18.0),
-        plugin="pillow_heif", default_quality=60, orients_itself=True, watermark=False,
+        plugin="pillow_heif", default_quality=60, orients_itself=True, watermark=False, header_first=True,
+        metadata_at=_Lazy(".isobmff"),
         output_cap=OutputCap("max_heic_side", "side", "A HEIC output may be at most {limit}x{limit}; this one would "
                              "be {w}x{h}."),
         source_side=(None, "0040-00000013"), damaged_ec="0040-00000020", alpha_not_to=("jpg",),
