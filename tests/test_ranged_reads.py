@@ -130,6 +130,18 @@ def test_originals_and_missing_objects_are_unchanged(s3, get, sent, objects):
     assert get("/no/such.jpg", "", {"If-None-Match": '"x"'}).status == 404
 
 
+def test_a_head_of_an_original_reads_no_more_than_the_first_range(s3, get, sent):
+    data = open("bench/images/cutout_1920x1080.png", "rb").read()
+    put(s3, "ranged/cutout.png", data, "image/png")
+    head = get("/ranged/cutout.png", method="HEAD")
+    assert head.status == 200 and not head.body and head.headers["Content-Length"] == str(len(data))
+    assert head.headers["Content-Type"] == "image/png" and body_bytes(sent) <= HEADER_BYTES
+    whole = get("/ranged/cutout.png")
+    assert {k: v for k, v in whole.headers.items() if k != "x-oss-request-id"} == {
+        k: v for k, v in head.headers.items() if k != "x-oss-request-id"
+    }
+
+
 def test_an_empty_object_is_read_without_a_range(s3, get):
     put(s3, "ranged/empty.jpg", b"", "image/jpeg")
     assert get("/ranged/empty.jpg").status == 200

@@ -180,6 +180,9 @@ def _serve(req, target: Target, settings: Settings, backends, deadline: Deadline
             if outputs and obj.size > max_raw_body():
                 return redirect(source.url_for(key), settings, req)  # too big for Lambda: fetch it directly
             check_payload(obj.size)
+            if req.is_head:  # the headers say it all: the body is not read
+                headers.update({"Content-Type": obj.content_type, "Content-Length": str(obj.size)})
+                return HttpResponse(200, headers, b"", meta={"action": "original", "bytes_in": 0})
             body, content_type = obj.read(), obj.content_type
         else:
             output_key = settings.output_prefix + etag.strip('"')
