@@ -228,6 +228,23 @@ def test_info_on_a_heif_reads_its_header_and_its_metadata_items_only(s3, get, se
         assert [n for n, _ in sent] == ["GetObject", "GetObject"]
 
 
+def test_a_heic_resize_reads_no_metadata_range_and_is_refused_by_its_header(s3, get, sent, heif_with_exif, monkeypatch):
+    import app
+
+    data = heif_with_exif["photo.heic"]
+    put(s3, "ranged/photo.heic", data, "image/heic")
+    reply = get("/ranged/photo.heic", "x-oss-process=image/resize,w_100")
+    assert reply.status == 200 and [n for n, _ in sent] == ["GetObject", "GetObject"]  # the head, then the rest
+    assert body_bytes(sent) == len(data)
+    sent.clear()
+    monkeypatch.setattr(
+        app, "SETTINGS", app.SETTINGS._replace(limits=app.SETTINGS.limits._replace(max_source_side=3000))
+    )
+    refused = get("/ranged/photo.heic", "x-oss-process=image/resize,w_100")
+    assert (refused.status, xml_error(refused)["EC"]) == (400, "0040-00000013")  # 4000 x 3000: a side over 3000
+    assert body_bytes(sent) <= HEADER_BYTES
+
+
 def test_the_item_locations_are_read_only_from_a_meta_box_before_the_pixels(objects):
     from ossimg.core.codecs.isobmff import metadata_extents
 

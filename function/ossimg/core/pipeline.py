@@ -129,15 +129,16 @@ def preflight(
     if kind is None or not kind.header_first:
         return None
     Image.MAX_IMAGE_PIXELS = job.limits.max_source_pixels
-    header = _with_metadata(head, nbytes, kind, read_range)
+    alone = chain.standalone
+    wanted = bool(alone and alone.action.from_header)  # only an answer about the source reads its metadata
+    header = _with_metadata(head, nbytes, kind, read_range if wanted else None)
     if header is None:
         return None
     try:
         source = probe(header)
     except OssError:
         return None  # cut off inside the header (or damaged: the whole file says which)
-    alone = chain.standalone
-    if alone and not alone.action.from_header:
+    if alone and not wanted:
         job.limits.check_source(source.format, source.size, source.frames, nbytes)
         return None
     checked = _checked(source, chain, job, nbytes)
@@ -153,16 +154,17 @@ def _with_metadata(
     head: bytes, nbytes: int, kind: formats.Format, read_range: Callable[[int, int], bytes] | None
 ) -> bytes | None:
     """`head`, or for a format whose metadata lies further on, a file of `nbytes` holding `head`
-    and those ranges (zeros elsewhere: nothing there is read before decoding); None when that
-    would take more than a few small reads."""
+    and, given `read_range`, those ranges (zeros elsewhere: nothing there is read before
+    decoding; without it the limits, which need only the header, are checked with the metadata
+    left out); None when its header is not all in `head`, or the ranges would take more than a
+    few small reads."""
     if kind.metadata_at is None or len(head) >= nbytes:
         return head
     extents = kind.metadata_at.metadata_extents(head)
-    if extents is None or read_range is None:
+    if extents is None:
         return None
-    wanted = _merged(
-        [(max(offset, len(head)), offset + length) for offset, length in extents if offset + length > len(head)]
-    )
+    ahead = [(max(offset, len(head)), offset + length) for offset, length in extents if offset + length > len(head)]
+    wanted = _merged(ahead) if read_range is not None else []
     if len(wanted) > MORE_HEADER_READS or sum(end - start for start, end in wanted) > MORE_HEADER_BYTES:
         return None
     if any(end > nbytes for _, end in wanted):
@@ -170,6 +172,7 @@ def _with_metadata(
     sparse = bytearray(nbytes)  # whole-file readers (libheif, libavif) check their boxes against its length
     sparse[: len(head)] = head
     for start, end in wanted:
+        assert read_range is not None
         sparse[start:end] = read_range(start, end - start)
     return bytes(sparse)
 
