@@ -9,15 +9,15 @@ from __future__ import annotations
 import io
 import os
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-import zlib
 from pathlib import Path
+
+from devtools.huge import png_header
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "bench" / "images"
@@ -55,14 +55,6 @@ class CountingProxy:
                     pass
 
 
-def png_claiming(width: int, height: int, padding: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", bytes(padding)) + chunk(b"IEND", b"")
-
-
 def heic_with(exif: bytes) -> bytes:
     """The 12 MP photo as libheif writes a HEIC with EXIF: the EXIF after the pixels."""
     import pillow_heif
@@ -84,7 +76,7 @@ def sources() -> dict[str, bytes]:
         "photo.jpg": out.getvalue(),
         "cutout.png": (IMAGES / "cutout_1920x1080.png").read_bytes(),
         "photo.heic": heic_with(exif),
-        "claims-300mp.png": png_claiming(20000, 15000, 950_000),
+        "claims-300mp.png": png_header(20000, 15000, 950_000),
     }
 
 

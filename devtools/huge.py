@@ -16,6 +16,14 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def png_header(width: int, height: int, padding: int = 0) -> bytes:
+    """A PNG that declares width x height and carries almost no data (a decompression bomb's
+    shape), with `padding` bytes of IDAT after it, never decoded, to give it a size."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 64) + bytes(padding)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+
+
 def png(path: Path, width: int, height: int, mode: str = "RGB") -> Path:
     """8-bit RGB/RGBA/L/P or 16-bit grey ("I;16") PNG: one gradient row repeated (filter Up)."""
     colour, depth, channels = {"RGB": (2, 8, 3), "RGBA": (6, 8, 4), "L": (0, 8, 1), "P": (3, 8, 1), "I;16": (0, 16, 2)}[

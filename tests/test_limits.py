@@ -1,12 +1,10 @@
 """Limits are checked from the header, before any decoding; each has its error code and env variable."""
 
-import struct
-import zlib
-
 import pytest
 from PIL import Image
 
 from conftest import encoded, run, sample
+from devtools.huge import png_header
 from ossimg.core.budget.limits import Limits
 from ossimg.core.errors import OssError
 
@@ -18,16 +16,6 @@ def no_decoding(monkeypatch):
 
     monkeypatch.setattr("ossimg.core.pipeline.decode", refuse)
     monkeypatch.setattr(Image.Image, "load", refuse)
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A few bytes that declare a huge PNG: the classic decompression bomb shape."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def refused(data: bytes, process: str, limits: Limits | None = None) -> OssError:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import io
 import json
 import struct
-import zlib
 
 import pytest
 from PIL import Image
 
 from conftest import BUCKET, SAMPLES, render, sample, xml_error
+from devtools.huge import png_header
 from ossimg.service.serve import HEADER_BYTES
 
 KIB = 1024
@@ -53,16 +53,6 @@ def big_jpeg() -> bytes:
     return out.getvalue()
 
 
-def png_claiming(width: int, height: int, padding: int) -> bytes:
-    """A PNG whose header says width x height, with `padding` bytes of IDAT after it (never decoded)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", bytes(padding)) + chunk(b"IEND", b"")
-
-
 def info_of(reply) -> dict:
     assert reply.status == 200, reply.body[:300]
     return json.loads(reply.body)
@@ -93,7 +83,7 @@ def test_every_formats_info_is_what_a_full_read_gives(objects, get, key):
 
 
 def test_a_header_too_big_for_a_refusal_by_the_header_alone_costs_64_kib(s3, get, sent):
-    data = png_claiming(20000, 15000, 900 * KIB)  # 300 MP: over MAX_SOURCE_PIXELS
+    data = png_header(20000, 15000, 900 * KIB)  # 300 MP: over MAX_SOURCE_PIXELS
     put(s3, "ranged/huge.png", data, "image/png")
     reply = get("/ranged/huge.png", "x-oss-process=image/resize,w_100")
     assert (reply.status, xml_error(reply)["Code"]) == (400, "ImageTooLarge")
