@@ -245,3 +245,22 @@ def test_the_item_locations_are_read_only_from_a_meta_box_before_the_pixels(obje
     pixels_first = heic[:ftyp] + struct.pack(">I4s", 16, b"mdat") + bytes(8) + heic[ftyp : ftyp + meta]
     assert metadata_extents(pixels_first) is None  # the whole file is read instead
     assert metadata_extents(heic[: ftyp + meta // 2]) is None  # meta cut off
+
+
+def test_info_on_a_big_heic_stays_within_what_the_budget_admits(tmp_path):
+    """The header-only answer holds a file of the object's length (the first bytes, the metadata,
+    zeros): measured in a child process, as Lambda would see it, for a 7 MB HEIC."""
+    import numpy
+    import pillow_heif
+
+    from devtools.memory import measure
+    from test_budget import LAMBDA, MEMORY_MB
+
+    pillow_heif.register_heif_opener()
+    noise = numpy.random.default_rng(1).integers(0, 255, (2000, 3000, 3), dtype=numpy.uint8)
+    path = tmp_path / "noise.heic"
+    Image.fromarray(noise).save(path, "HEIF", quality=80, exif=Image.open(SAMPLES / "f.jpg").info["exif"])
+    assert path.stat().st_size > 5_000_000
+    measured = measure(path, "image/info", LAMBDA)
+    assert measured.status == 200 and measured.peak_mb < MEMORY_MB
+    assert measured.estimate_mb >= measured.peak_mb  # the budget's figure covers it
