@@ -229,7 +229,7 @@ def located(data: bytes, source: Probe, chain: Chain, orient: bool, job: Job) ->
     spent: list[Estimate] = []
 
     def look() -> Sight:
-        from . import faces  # OpenCV and the face code load with the first request that asks
+        from . import faces  # the face code (numpy, onnxruntime with it) loads with the first request that asks
 
         if not spent:
             spent.append(sight_cost(source))
